@@ -319,21 +319,9 @@ func tlvCString(v []byte) (string, bool) {
 // against [HeaderLen, MaxPDULen] before allocating the frame, and returns
 // io.EOF only when r ends cleanly between frames.
 func ReadPDU(r io.Reader) (PDU, error) {
-	var hb [4]byte
-	if _, err := io.ReadFull(r, hb[:]); err != nil {
+	b, err := readFrame(r)
+	if err != nil {
 		return nil, err
-	}
-	n := binary.BigEndian.Uint32(hb[:])
-	if n < HeaderLen || n > MaxPDULen {
-		return nil, fmt.Errorf("smpp: read frame: command_length %d outside [%d, %d] [% x]: %w", n, HeaderLen, MaxPDULen, hb, ErrLength)
-	}
-	b := make([]byte, n)
-	copy(b, hb[:])
-	if _, err := io.ReadFull(r, b[4:]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("smpp: read frame body (%d bytes): %w", n, err)
 	}
 	return Parse(b)
 }
