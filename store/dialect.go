@@ -1,0 +1,150 @@
+package store
+
+import (
+	"bufio"
+	"database/sql"
+	"embed"
+	"errors"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"taxsms"
+)
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// dialect is everything that differs between SQLite and PostgreSQL.
+type dialect struct {
+	name    string // directory of its migrations
+	driver  string
+	goose   goose.Dialect
+	queries map[string]string // by name, placeholders rewritten
+
+	// configure sets pool limits; memory tells an in-memory database.
+	configure func(db *sql.DB, memory bool)
+	// violation classifies a constraint error: "unique", "foreign" or "".
+	violation func(err error) string
+}
+
+var (
+	sqliteDialect = &dialect{
+		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
+		queries: loadQueries(func(q string) string { return q }),
+		configure: func(db *sql.DB, memory bool) {
+			// A shared-cache memory database lives while one connection is open.
+			db.SetConnMaxIdleTime(0)
+			db.SetConnMaxLifetime(0)
+			if memory {
+				db.SetMaxOpenConns(1)
+			} else {
+				db.SetMaxOpenConns(4)
+			}
+			db.SetMaxIdleConns(4)
+		},
+		violation: func(err error) string {
+			var e *sqlite.Error
+			if errors.As(err, &e) {
+				switch e.Code() {
+				case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+					return "unique"
+				case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+					return "foreign"
+				}
+			}
+			return ""
+		},
+	}
+	postgresDialect = &dialect{
+		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
+		queries:   loadQueries(numberPlaceholders),
+		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },
+		violation: func(err error) string {
+			var e *pgconn.PgError
+			if errors.As(err, &e) {
+				switch e.Code {
+				case "23505":
+					return "unique"
+				case "23503":
+					return "foreign"
+				}
+			}
+			return ""
+		},
+	}
+)
+
+// mapError turns constraint violations that escaped validation into errors a
+// user may see; anything else is returned as it is.
+func (d *dialect) mapError(err error) error {
+	switch d.violation(err) {
+	case "unique":
+		return taxsms.Errorf(taxsms.ECONFLICT, "already exists")
+	case "foreign":
+		return taxsms.Errorf(taxsms.EINVALID, "refers to something that does not exist")
+	}
+	return err
+}
+
+// loadQueries reads every "-- name: X" block of queries/*.sql.
+func loadQueries(rewrite func(string) string) map[string]string {
+	out := make(map[string]string)
+	files, _ := fs.Glob(queryFiles, "queries/*.sql")
+	for _, f := range files {
+		b, _ := queryFiles.ReadFile(f)
+		var name string
+		var body strings.Builder
+		flush := func() {
+			if name != "" {
+				if _, dup := out[name]; dup {
+					panic("store: query " + name + " defined twice")
+				}
+				out[name] = rewrite(strings.TrimSpace(body.String()))
+			}
+			body.Reset()
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(line, "-- name: "); ok {
+				flush()
+				name = strings.TrimSpace(n)
+				continue
+			}
+			if strings.HasPrefix(strings.TrimSpace(line), "--") {
+				continue
+			}
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+		flush()
+	}
+	return out
+}
+
+// numberPlaceholders rewrites '?' placeholders as $1, $2, …, leaving quoted
+// text alone.
+func numberPlaceholders(q string) string {
+	var b strings.Builder
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

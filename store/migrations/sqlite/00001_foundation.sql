@@ -1,0 +1,139 @@
+-- +goose Up
+-- Instants are INTEGER milliseconds since the Unix epoch, UTC; calendar dates
+-- are TEXT 'YYYY-MM-DD'; flags are INTEGER 0/1. Mobile numbers are stored only
+-- sealed (mobile_enc), as a keyed hash for look-up (mobile_hash) and masked.
+CREATE TABLE offices (
+    id         INTEGER PRIMARY KEY,
+    parent_id  INTEGER REFERENCES offices (id),
+    code       TEXT NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    phone      TEXT NOT NULL DEFAULT '',
+    address    TEXT NOT NULL DEFAULT '',
+    path       TEXT NOT NULL DEFAULT '',
+    suspended  INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX offices_path ON offices (path);
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    login         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    office_id     INTEGER NOT NULL REFERENCES offices (id),
+    role          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    mobile_enc    BLOB,
+    mobile_hash   BLOB,
+    mobile_mask   TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX users_office ON users (office_id);
+
+CREATE TABLE taxpayers (
+    id           INTEGER PRIMARY KEY,
+    identifier   TEXT NOT NULL UNIQUE,
+    id_type      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    office_id    INTEGER NOT NULL REFERENCES offices (id),
+    admin_id     INTEGER REFERENCES users (id),
+    reg_status   TEXT NOT NULL,
+    registered_on TEXT NOT NULL DEFAULT '',
+    changed_on   TEXT NOT NULL DEFAULT '',
+    cancelled_on TEXT NOT NULL DEFAULT '',
+    industry     TEXT NOT NULL DEFAULT '',
+    tax_types    TEXT NOT NULL DEFAULT '',
+    remote_filer INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX taxpayers_name ON taxpayers (name);
+CREATE INDEX taxpayers_office ON taxpayers (office_id, id);
+CREATE INDEX taxpayers_admin ON taxpayers (admin_id, id);
+
+CREATE TABLE contacts (
+    id             INTEGER PRIMARY KEY,
+    taxpayer_id    INTEGER NOT NULL REFERENCES taxpayers (id) ON DELETE CASCADE,
+    role           TEXT NOT NULL,
+    name           TEXT NOT NULL DEFAULT '',
+    mobile_enc     BLOB NOT NULL,
+    mobile_hash    BLOB NOT NULL,
+    mobile_mask    TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    status_since   INTEGER NOT NULL,
+    status_channel TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (taxpayer_id, role)
+);
+CREATE INDEX contacts_mobile ON contacts (mobile_hash);
+
+CREATE TABLE contact_events (
+    id          INTEGER PRIMARY KEY,
+    contact_id  INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    mobile_mask TEXT NOT NULL
+);
+CREATE INDEX contact_events_contact ON contact_events (contact_id, at);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    direction       TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    priority        INTEGER NOT NULL,
+    mobile_enc      BLOB NOT NULL,
+    mobile_hash     BLOB NOT NULL,
+    mobile_mask     TEXT NOT NULL,
+    taxpayer_id     INTEGER REFERENCES taxpayers (id),
+    contact_id      INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+    user_id         INTEGER REFERENCES users (id),
+    office_id       INTEGER REFERENCES offices (id),
+    author_id       INTEGER REFERENCES users (id),
+    body            TEXT NOT NULL,
+    coding          TEXT NOT NULL DEFAULT '',
+    segments        INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    carrier         TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT,
+    error           TEXT NOT NULL DEFAULT '',
+    not_before      INTEGER NOT NULL DEFAULT 0,
+    expires_at      INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX messages_taxpayer ON messages (taxpayer_id, id);
+CREATE INDEX messages_office ON messages (office_id, id);
+CREATE INDEX messages_mobile ON messages (mobile_hash, id);
+
+CREATE TABLE message_events (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    status     TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX message_events_message ON message_events (message_id, at);
+
+CREATE TABLE message_parts (
+    message_id     INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    seq            INTEGER NOT NULL,
+    carrier_msg_id TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL,
+    error          TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (message_id, seq)
+);
+CREATE INDEX message_parts_carrier ON message_parts (carrier_msg_id);
+
+-- +goose Down
+DROP TABLE message_parts;
+DROP TABLE message_events;
+DROP TABLE messages;
+DROP TABLE contact_events;
+DROP TABLE contacts;
+DROP TABLE taxpayers;
+DROP TABLE users;
+DROP TABLE offices;

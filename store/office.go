@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"taxsms"
+)
+
+// CreateOffice stores a new office below o.ParentID (0 for the root) and sets
+// its ID, Path and times. A taken code is ECONFLICT; a missing parent is EINVALID.
+func (db *DB) CreateOffice(ctx context.Context, o *taxsms.Office) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.createOffice(ctx, tx, o) })
+}
+
+func (db *DB) createOffice(ctx context.Context, tx *sql.Tx, o *taxsms.Office) error {
+	parentPath := "/"
+	if o.ParentID != 0 {
+		p, err := db.findOffice(ctx, tx, db.q("SelectOffice"), o.ParentID)
+		if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+			return taxsms.Invalid("parent", "no office with id %d", o.ParentID)
+		} else if err != nil {
+			return err
+		}
+		parentPath = p.Path
+	}
+	now := db.Now().UTC().Truncate(1e6)
+	err := tx.QueryRowContext(ctx, db.q("InsertOffice"), nullID(o.ParentID), o.Code, o.Name, o.Phone, o.Address,
+		boolInt(o.Suspended), ms(now), ms(now)).Scan(&o.ID)
+	if db.d.violation(err) == "unique" {
+		return taxsms.Errorf(taxsms.ECONFLICT, "code: office %q already exists", o.Code)
+	} else if err != nil {
+		return fmt.Errorf("insert office: %w", err)
+	}
+	o.Path = parentPath + strconv.FormatInt(o.ID, 10) + "/"
+	o.CreatedAt, o.UpdatedAt = now, now
+	_, err = tx.ExecContext(ctx, db.q("SetOfficePath"), o.Path, o.ID)
+	return err
+}
+
+// UpdateOffice saves o's code, name, phone, address and suspension. Moving an
+// office to another parent is not supported. Missing is ENOTFOUND.
+func (db *DB) UpdateOffice(ctx context.Context, o *taxsms.Office) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		now := db.Now().UTC().Truncate(1e6)
+		res, err := tx.ExecContext(ctx, db.q("UpdateOffice"), o.Code, o.Name, o.Phone, o.Address, boolInt(o.Suspended), ms(now), o.ID)
+		if db.d.violation(err) == "unique" {
+			return taxsms.Errorf(taxsms.ECONFLICT, "code: office %q already exists", o.Code)
+		} else if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return taxsms.Errorf(taxsms.ENOTFOUND, "office %d not found", o.ID)
+		}
+		o.UpdatedAt = now
+		return nil
+	})
+}
+
+// FindOffice returns the office with the id, or ENOTFOUND.
+func (db *DB) FindOffice(ctx context.Context, id int64) (*taxsms.Office, error) {
+	return db.findOffice(ctx, db.db, db.q("SelectOffice"), id)
+}
+
+// FindOfficeByCode returns the office with the code, or ENOTFOUND.
+func (db *DB) FindOfficeByCode(ctx context.Context, code string) (*taxsms.Office, error) {
+	return db.findOffice(ctx, db.db, db.q("SelectOfficeByCode"), code)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) findOffice(ctx context.Context, q querier, query string, key any) (*taxsms.Office, error) {
+	o, err := scanOffice(q.QueryRowContext(ctx, query, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "office %v not found", key)
+	}
+	return o, err
+}
+
+func scanOffice(s scanner) (*taxsms.Office, error) {
+	var o taxsms.Office
+	var susp int
+	var created, updated int64
+	err := s.Scan(&o.ID, &o.ParentID, &o.Code, &o.Name, &o.Phone, &o.Address, &o.Path, &susp, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	o.Suspended = susp != 0
+	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
+	return &o, nil
+}
+
+// ListOffices returns the offices matching f in tree order (by path).
+func (db *DB) ListOffices(ctx context.Context, f taxsms.OfficeFilter) ([]*taxsms.Office, error) {
+	prefix, err := db.subtreePrefix(ctx, f.Subtree)
+	if err != nil {
+		return nil, err
+	}
+	like := ""
+	if prefix != "" {
+		like = prefix + "%"
+	}
+	rows, err := db.db.QueryContext(ctx, db.q("SelectOffices"), like, like, f.Code, f.Code, limit(f.Limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*taxsms.Office
+	for rows.Next() {
+		o, err := scanOffice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// subtreePrefix returns the path of office id, "" for 0, or ENOTFOUND.
+func (db *DB) subtreePrefix(ctx context.Context, id int64) (string, error) {
+	if id == 0 {
+		return "", nil
+	}
+	o, err := db.FindOffice(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return o.Path, nil
+}
+
+// OfficeCodes returns every office's id by its code.
+func (db *DB) OfficeCodes(ctx context.Context) (map[string]int64, error) {
+	return db.keyMap(ctx, db.q("SelectOfficeCodes"))
+}
+
+func (db *DB) keyMap(ctx context.Context, query string) (map[string]int64, error) {
+	rows, err := db.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := make(map[string]int64)
+	for rows.Next() {
+		var k string
+		var id int64
+		if err := rows.Scan(&k, &id); err != nil {
+			return nil, err
+		}
+		m[k] = id
+	}
+	return m, rows.Err()
+}
+
+// Counts is how many of each thing the database holds.
+type Counts struct {
+	Offices   int `json:"offices"`
+	Users     int `json:"staff"`
+	Taxpayers int `json:"taxpayers"`
+	Contacts  int `json:"contacts"`
+	Messages  int `json:"messages"`
+}
+
+// Count returns how many offices, users, taxpayers, contacts and messages exist.
+func (db *DB) Count(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := db.db.QueryRowContext(ctx, db.q("CountAll")).Scan(&c.Offices, &c.Users, &c.Taxpayers, &c.Contacts, &c.Messages)
+	return c, err
+}

@@ -1,0 +1,29 @@
+-- name: InsertContact
+INSERT INTO contacts (taxpayer_id, role, name, mobile_enc, mobile_hash, mobile_mask, status, status_since,
+                      status_channel, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: InsertContactEvent
+INSERT INTO contact_events (contact_id, at, status, channel, mobile_mask) VALUES (?, ?, ?, ?, ?);
+
+-- name: UpdateContactService
+UPDATE contacts SET mobile_enc = ?, mobile_hash = ?, mobile_mask = ?, status = ?, status_since = ?,
+       status_channel = ?, updated_at = ?
+WHERE id = ? AND (mobile_hash <> ? OR status <> ?);
+
+-- name: UpdateContactName
+UPDATE contacts SET name = ?, updated_at = ? WHERE id = ? AND name <> ?;
+
+-- name: UpdateContactRole
+UPDATE contacts SET role = ?, updated_at = ? WHERE id = ? AND role <> ?;
+
+-- name: ContactColumns
+SELECT id, taxpayer_id, role, name, mobile_enc, status, status_since, status_channel, created_at, updated_at
+FROM contacts
+
+-- name: SelectContactEvents
+SELECT contact_id, at, status, channel, mobile_mask FROM contact_events WHERE contact_id = ? ORDER BY at, id;
+
+-- name: SelectContactKeys
+SELECT taxpayer_id, role, id FROM contacts;

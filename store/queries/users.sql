@@ -1,0 +1,33 @@
+-- name: InsertUser
+INSERT INTO users (login, name, office_id, role, status, mobile_enc, mobile_hash, mobile_mask, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: UpdateUser
+UPDATE users SET login = ?, name = ?, office_id = ?, role = ?, status = ?,
+       mobile_enc = ?, mobile_hash = ?, mobile_mask = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: UpdateUserIfChanged
+UPDATE users SET name = ?, office_id = ?, role = ?, status = ?,
+       mobile_enc = ?, mobile_hash = ?, mobile_mask = ?, updated_at = ?
+WHERE id = ? AND (name <> ? OR office_id <> ? OR role <> ? OR status <> ?
+       OR COALESCE(mobile_hash, x'') <> COALESCE(?, x''));
+
+-- name: SelectUser
+SELECT id, login, name, office_id, role, status, mobile_enc, created_at, updated_at
+FROM users WHERE id = ?;
+
+-- name: SelectUserByLogin
+SELECT id, login, name, office_id, role, status, mobile_enc, created_at, updated_at
+FROM users WHERE login = ?;
+
+-- name: SelectUsers
+SELECT u.id, u.login, u.name, u.office_id, u.role, u.status, u.mobile_enc, u.created_at, u.updated_at
+FROM users u JOIN offices o ON o.id = u.office_id
+WHERE (? = '' OR o.path LIKE ?) AND (? = '' OR u.role = ?) AND (? = '' OR u.login = ?)
+ORDER BY u.id
+LIMIT ?;
+
+-- name: SelectUserLogins
+SELECT login, id FROM users;
