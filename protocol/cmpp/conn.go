@@ -91,6 +91,8 @@ type Conn struct {
 	wbuf    []byte
 	writers atomic.Int32 // senders between announcing themselves and writing
 
+	calls sync.Pool // of *call, each with its channel and timer
+
 	mu      sync.Mutex
 	pending map[uint32]*call
 	closing bool
@@ -107,10 +109,13 @@ type Conn struct {
 	closeErr  error
 }
 
-// call is a request awaiting its response.
+// call is a request awaiting its response. Calls are pooled: dispatch
+// sends on ch only under Conn.mu while the call is pending, and request
+// empties ch after removing the call, so a reused call holds nothing stale.
 type call struct {
-	want CommandID
-	ch   chan PDU
+	want  CommandID
+	ch    chan PDU
+	timer *time.Timer
 }
 
 func newConn(nc net.Conn, br *bufio.Reader, v Version, set settings) *Conn {
@@ -226,10 +231,15 @@ func (c *Conn) request(ctx context.Context, p PDU, windowed bool) (PDU, error) {
 		return nil, c.Err()
 	default:
 	}
-	cl := &call{want: p.Command() | 0x80000000, ch: make(chan PDU, 1)}
+	cl, _ := c.calls.Get().(*call)
+	if cl == nil {
+		cl = &call{ch: make(chan PDU, 1)}
+	}
+	cl.want = p.Command() | 0x80000000
 	c.mu.Lock()
 	if windowed && c.closing {
 		c.mu.Unlock()
+		c.calls.Put(cl)
 		return nil, fmt.Errorf("%v: %w", p.Command(), protocol.ErrClosed)
 	}
 	seq := c.nextSeq()
@@ -240,23 +250,27 @@ func (c *Conn) request(ctx context.Context, p PDU, windowed bool) (PDU, error) {
 		c.mu.Lock()
 		delete(c.pending, seq)
 		c.mu.Unlock()
+		cl.timer.Stop()
+		select {
+		case <-cl.ch:
+		default:
+		}
+		c.calls.Put(cl)
 	}()
 
-	var timer *time.Timer
 	for try := 1; ; try++ {
 		if err := c.send(p); err != nil {
 			return nil, err
 		}
-		if timer == nil {
-			timer = time.NewTimer(c.set.timeout)
-			defer timer.Stop()
+		if cl.timer == nil {
+			cl.timer = time.NewTimer(c.set.timeout)
 		} else {
-			timer.Reset(c.set.timeout)
+			cl.timer.Reset(c.set.timeout)
 		}
 		select {
 		case r := <-cl.ch:
 			return r, nil
-		case <-timer.C:
+		case <-cl.timer.C:
 			if try >= c.set.tries {
 				return nil, fmt.Errorf("%v seq %d: no response after %d tries %v apart: %w",
 					p.Command(), seq, try, c.set.timeout, protocol.ErrTimeout)
@@ -400,7 +414,7 @@ func (c *Conn) readLoop(ctx context.Context) {
 			p, err := Parse(c.v, frame)
 			if err != nil {
 				c.set.log.Warn("cmpp: malformed request", "err", err)
-				c.answer(h.Command, h.Seq, 0, ResultBadStructure)
+				c.answer(new(SubmitResp), new(DeliverResp), h.Command, h.Seq, 0, ResultBadStructure)
 				continue
 			}
 			switch p := p.(type) {
@@ -429,30 +443,37 @@ func (c *Conn) dispatch(h Header, frame []byte) {
 	}
 	c.mu.Lock()
 	cl := c.pending[h.Seq]
-	c.mu.Unlock()
-	if cl == nil || cl.want != h.Command {
-		c.set.log.Info("cmpp: unexpected response ignored", "command", h.Command, "seq", h.Seq)
-		return
+	matched := cl != nil && cl.want == h.Command
+	if matched {
+		select {
+		case cl.ch <- p:
+		default: // a duplicate answer to a resent request
+		}
 	}
-	select {
-	case cl.ch <- p:
-	default: // a duplicate answer to a resent request
+	c.mu.Unlock()
+	if !matched {
+		c.set.log.Info("cmpp: unexpected response ignored", "command", h.Command, "seq", h.Seq)
 	}
 }
 
-// answer writes the response to a SUBMIT or DELIVER.
-func (c *Conn) answer(cmd CommandID, seq uint32, id MsgID, result uint32) {
+// answer writes the response to a SUBMIT or DELIVER, using the caller's
+// scratch responses.
+func (c *Conn) answer(sr *SubmitResp, dr *DeliverResp, cmd CommandID, seq uint32, id MsgID, result uint32) {
 	r := response{Version: c.v, Seq: seq, MsgID: id, Result: result}
 	if cmd == CmdSubmit {
-		c.send(&SubmitResp{r})
+		sr.response = r
+		c.send(sr)
 	} else {
-		c.send(&DeliverResp{r})
+		dr.response = r
+		c.send(dr)
 	}
 }
 
 // work handles inbound SUBMITs or DELIVERs until ctx is cancelled.
 func (c *Conn) work(ctx context.Context) {
 	defer c.wg.Done()
+	var sr SubmitResp // scratch: send marshals before returning
+	var dr DeliverResp
 	for {
 		var p PDU
 		select {
@@ -473,14 +494,14 @@ func (c *Conn) work(ctx context.Context) {
 					c.set.log.Warn("cmpp: deliver refused", "msg_id", p.MsgID, "result", result, "err", err)
 				}
 			}
-			c.answer(CmdDeliver, p.Seq, p.MsgID, result)
+			c.answer(&sr, &dr, CmdDeliver, p.Seq, p.MsgID, result)
 		case *Submit:
 			id, result, err := c.onSubmit(ctx, c, p)
 			if err != nil {
 				c.set.log.Info("cmpp: submit left unanswered", "seq", p.Seq, "err", err)
 				continue
 			}
-			c.answer(CmdSubmit, p.Seq, id, result)
+			c.answer(&sr, &dr, CmdSubmit, p.Seq, id, result)
 		}
 	}
 }
