@@ -210,29 +210,38 @@ func (c *Conn) shutdown(reason error) {
 	}
 	c.closing = true
 	c.reason = reason
-	var drained chan struct{}
-	if c.inflight > 0 {
-		drained = make(chan struct{})
-		c.drained = drained
-	}
 	c.mu.Unlock()
 
 	deadline := time.Now().Add(c.closeTimeout)
-	if drained != nil {
-		t := time.NewTimer(c.closeTimeout)
-		select {
-		case <-drained:
-		case <-t.C:
-		case <-c.done:
-		}
-		t.Stop()
-	}
+	c.drain()
 	if c.dialled {
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		_, _ = c.send(ctx, &Unbind{}, true)
 		cancel()
 	}
 	c.down(reason)
+}
+
+// drain waits, at most closeTimeout, until no request is in flight and no
+// handler runs. The caller has set closing.
+func (c *Conn) drain() {
+	c.mu.Lock()
+	if c.inflight == 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.drained == nil {
+		c.drained = make(chan struct{})
+	}
+	drained := c.drained
+	c.mu.Unlock()
+	t := time.NewTimer(c.closeTimeout)
+	defer t.Stop()
+	select {
+	case <-drained:
+	case <-t.C:
+	case <-c.done:
+	}
 }
 
 // down marks the link down with reason, closes the connection and wakes
@@ -471,6 +480,12 @@ func (c *Conn) readLoop() {
 		}
 		switch p := p.(type) {
 		case *Unbind:
+			c.mu.Lock()
+			c.closing = true
+			c.mu.Unlock()
+			if !c.dialled {
+				c.drain() // running handlers answer first; the peer sends nothing more
+			}
 			c.write((&UnbindResp{Seq: p.Seq}).AppendMarshal(nil))
 			c.down(errPeerUnbind)
 			return

@@ -854,6 +854,37 @@ func TestConn_SplitPipe(t *testing.T) {
 	<-s.Done()
 }
 
+// TestServe_UnbindAfterRequest: a peer that unbinds right after a request
+// still gets the request's response, before the Unbind_Resp.
+func TestServe_UnbindAfterRequest(t *testing.T) {
+	gw := listen(t, LoginSPToSMG, ServerConfig{OnSubmit: func(context.Context, *Conn, *Submit) error {
+		time.Sleep(30 * time.Millisecond)
+		return nil
+	}})
+	nc, err := net.Dial("tcp", gw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var out []byte
+	out = (&Bind{LoginType: LoginSPToSMG, LoginName: testName, LoginPassword: testPass}).AppendMarshal(out)
+	out = (&Submit{Seq: Seq{1, 1, 1}, UserNumbers: []string{"8613012345678"}}).AppendMarshal(out)
+	out = (&Unbind{Seq: Seq{1, 1, 2}}).AppendMarshal(out)
+	nc.Write(out)
+	var got []CommandID
+	for {
+		p, err := ReadPDU(nc)
+		if err != nil {
+			break
+		}
+		got = append(got, p.Command())
+	}
+	want := []CommandID{CmdBindResp, CmdSubmitResp, CmdUnbindResp}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("peer got %v, want %v", got, want)
+	}
+}
+
 func TestAccounts(t *testing.T) {
 	auth := Accounts(LoginSMGToSP, map[string]string{"smg": "pw"})
 	tests := []struct {

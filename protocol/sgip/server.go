@@ -107,7 +107,12 @@ func NewServerConn(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, e
 	}
 	// Handlers outlive Serve's ctx while a link drains; they end with the link.
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	if err := c.accept(); err != nil {
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	err := c.accept()
+	if !stop() && err == nil {
+		err = fmt.Errorf("sgip accept %s: %w", nc.RemoteAddr(), ctx.Err())
+	}
+	if err != nil {
 		c.cancel()
 		nc.Close()
 		return nil, err
