@@ -52,6 +52,7 @@ func BenchmarkConn_Submit(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
+	proto := benchSubmit()
 	b.ReportAllocs()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -61,7 +62,8 @@ func BenchmarkConn_Submit(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for range work {
-				if _, err := c.Submit(context.Background(), benchSubmit()); err != nil {
+				p := *proto
+				if _, err := c.Submit(context.Background(), &p); err != nil {
 					b.Error(err)
 					return
 				}

@@ -156,7 +156,11 @@ type Conn struct {
 	sem    chan struct{}
 	seen   dedup
 
-	wmu sync.Mutex
+	wmu      sync.Mutex // guards the write queue below
+	wbuf     []byte     // frames waiting to be written
+	wspare   []byte     // the buffer last written, reused
+	flushing bool       // a goroutine is writing wbuf
+	werr     error
 
 	mu       sync.Mutex
 	inflight int           // requests awaiting a response, or handlers running
@@ -275,12 +279,40 @@ func (c *Conn) release() {
 	c.mu.Unlock()
 }
 
-// write sends one whole frame; an error downs the link.
+// write queues one whole frame and, unless another goroutine is already
+// writing, writes the queue until it is empty: frames queued meanwhile by
+// other goroutines go out in one system call. An error downs the link; a
+// caller whose frame was queued behind a failed write learns of it through
+// c.done.
 func (c *Conn) write(frame []byte) error {
 	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout()))
-	if _, err := c.nc.Write(frame); err != nil {
+	if c.werr != nil {
+		c.wmu.Unlock()
+		return c.Err()
+	}
+	c.wbuf = append(c.wbuf, frame...)
+	if c.flushing {
+		c.wmu.Unlock()
+		return nil
+	}
+	c.flushing = true
+	var err error
+	for len(c.wbuf) > 0 && err == nil {
+		buf := c.wbuf
+		c.wbuf = c.wspare[:0]
+		c.wmu.Unlock()
+		c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout()))
+		_, err = c.nc.Write(buf)
+		c.wmu.Lock()
+		c.wspare = buf
+	}
+	c.flushing = false
+	if err != nil {
+		c.werr = err
+		c.wbuf = nil
+	}
+	c.wmu.Unlock()
+	if err != nil {
 		c.down(fmt.Errorf("write: %w", err))
 		return c.Err()
 	}
