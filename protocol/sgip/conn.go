@@ -30,6 +30,7 @@ type StatusError struct {
 	Result  uint8
 }
 
+// Error names the command, the result code and its meaning.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("sgip: %s result %d (%s)", e.Command, e.Result, ResultText(e.Result))
 }

@@ -66,7 +66,14 @@
 //     error naming the command).
 //   - A resend reuses the Submit's SequenceNumber, so the id never changes; an
 //     SMG that silently drops the repeated sequence (as the spec allows) makes
-//     the call end in protocol.ErrTimeout if its first response was lost.
+//     the call end in protocol.ErrTimeout if its first response was lost. A
+//     served Conn of this package handles a repeated Seq once and answers the
+//     copy with the first result (or drops it while the handler still runs).
+//   - A handler error without a *StatusError is answered ResultBusy (11), the
+//     one code a peer surely treats as "resend later"; the spec has no
+//     "temporary failure" code.
+//   - Report.Receipt maps State 1 (waiting, not final) to "ENROUTE", not
+//     "UNDELIV".
 //   - Several Conns of one node that number from the same start in the same
 //     second produce the same ids; give them disjoint ClientConfig.NextSeq
 //     sources (Client keeps one counter across its redials).

@@ -43,8 +43,6 @@ type ServerConfig struct {
 	IdleTimeout time.Duration
 	// CloseTimeout bounds Close's wait for running handlers; default 30 s.
 	CloseTimeout time.Duration
-	// Now is the clock for idle decisions; default time.Now.
-	Now func() time.Time
 }
 
 func (cfg ServerConfig) withDefaults() ServerConfig {
@@ -61,9 +59,6 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 	}
 	if cfg.CloseTimeout <= 0 {
 		cfg.CloseTimeout = DefaultResponseTimeout
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	return cfg
 }
@@ -97,7 +92,7 @@ func NewServerConn(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, e
 	c := &Conn{
 		nc:      nc,
 		br:      bufio.NewReaderSize(nc, 4096),
-		now:     cfg.Now,
+		now:     time.Now, // idle links are dropped by read deadlines, on the wall clock
 		timeout: cfg.LoginTimeout,
 		srv:     &cfg,
 		sem:     make(chan struct{}, cfg.Window),
