@@ -2,7 +2,6 @@ package sms
 
 import (
 	"fmt"
-	"unicode/utf8"
 )
 
 // Concat selects how the segments of a long message are tied together.
@@ -218,6 +217,9 @@ func finish(s Segment, units []byte, c Coding, opts SplitOptions) Segment {
 func cutPoints(buf []byte, c Coding, sig, segCap int, cuts []int) (int, error) {
 	n := 0
 	room := segCap - sig
+	if room <= 0 {
+		return 0, fmt.Errorf("sms: split: signature leaves no room in the first segment: %w", ErrTooLong)
+	}
 	i := 0
 	for i < len(buf) {
 		if n == MaxSegments {
@@ -246,7 +248,7 @@ func cutPoints(buf []byte, c Coding, sig, segCap int, cuts []int) (int, error) {
 func encodedCap(text string, c Coding) int {
 	switch c {
 	case UCS2:
-		return 2*utf8.RuneCountInString(text) + 8
+		return 2 * len(text) // at most 2 octets per UTF-8 octet
 	case GSM7:
 		return len(text) + 8
 	}
@@ -314,45 +316,68 @@ func Count(text, signature string, c Coding) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total, gb, err := units(text, c)
-	if err != nil {
-		return 0, err
-	}
 	single, segCap := limits(c, ConcatUDH8)
-	if sig+total <= single {
-		return 1, nil
-	}
+	var total, n int
 	switch c {
-	case GB18030:
-		var cuts [MaxSegments + 1]int
-		return cutPoints(gb, c, sig, segCap, cuts[:])
-	case ASCII, Latin1, Binary:
-		// One unit per character: plain division.
-		n := (sig + total + segCap - 1) / segCap
-		if n > MaxSegments {
-			return 0, fmt.Errorf("sms: count: more than %d segments: %w", MaxSegments, ErrTooLong)
+	case UCS2, GSM7:
+		total, n, err = walk(text, c, sig, segCap)
+		if err != nil {
+			return 0, err
 		}
-		return n, nil
+	case GB18030:
+		var gb []byte
+		if total, gb, err = units(text, c); err != nil {
+			return 0, err
+		}
+		if sig+total > single {
+			var cuts [MaxSegments + 1]int
+			return cutPoints(gb, c, sig, segCap, cuts[:])
+		}
+	default:
+		if total, _, err = units(text, c); err != nil {
+			return 0, err
+		}
+		// One unit per character: plain division.
+		n = (sig + total + segCap - 1) / segCap
 	}
+	switch {
+	case sig+total <= single:
+		return 1, nil
+	case sig >= segCap || n < 0:
+		return 0, fmt.Errorf("sms: count: signature leaves no room in the first segment: %w", ErrTooLong)
+	case n > MaxSegments:
+		return 0, fmt.Errorf("sms: count: more than %d segments: %w", MaxSegments, ErrTooLong)
+	}
+	return n, nil
+}
+
+// walk returns in one pass the units text takes in coding c (UCS2 or GSM7)
+// and the number of segments of segCap units Split cuts it into, the first
+// holding sig units fewer; n is -1 when the signature leaves no room for
+// the first character.
+func walk(text string, c Coding, sig, segCap int) (total, n int, err error) {
 	n, used := 1, sig
-	for _, r := range text {
-		var u int
+	for i, r := range text {
+		u := 2
 		if c == GSM7 {
-			u = gsm7Len(r)
-		} else if u = 2; r >= 0x10000 {
+			if u = gsm7Len(r); u == 0 {
+				return 0, 0, unencodable(c, text, i, r)
+			}
+		} else if r >= 0x10000 {
 			u = 4
 		}
+		total += u
 		if used+u > segCap {
-			if used == 0 || (n == 1 && used == sig && sig > 0) {
-				return 0, fmt.Errorf("sms: count: signature leaves no room in the first segment: %w", ErrTooLong)
+			if n == 1 && used == sig {
+				n = -1 << 30 // no room for the first character
 			}
 			n++
 			used = 0
-			if n > MaxSegments {
-				return 0, fmt.Errorf("sms: count: more than %d segments: %w", MaxSegments, ErrTooLong)
-			}
 		}
 		used += u
 	}
-	return n, nil
+	if n < 0 {
+		n = -1
+	}
+	return total, n, nil
 }
