@@ -156,4 +156,3 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
-
