@@ -210,13 +210,11 @@ func (c *Client) Conn(ctx context.Context) (*Conn, error) {
 		return nil, fmt.Errorf("sgip client %s: %w", c.addr, protocol.ErrClosed)
 	}
 	if c.conn != nil {
-		select {
-		case <-c.conn.Done():
-			c.conn.Close() // reap its goroutines; the link is already down
-			c.conn = nil
-		default:
+		if c.conn.usable() {
 			return c.conn, nil
 		}
+		// Down, or closing (idle): it ends by itself; use a new link.
+		c.conn = nil
 	}
 	conn, err := Dial(ctx, c.addr, c.cfg)
 	if err != nil {

@@ -194,6 +194,13 @@ func (c *Conn) Err() error {
 	return c.err
 }
 
+// usable reports whether the link takes requests: up and not closing.
+func (c *Conn) usable() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.closing && c.err == nil
+}
+
 // Close stops taking requests, waits (at most the configured close timeout)
 // for those in flight, sends Unbind on a dialled link and waits for its
 // response, then closes the connection and waits for the Conn's goroutines.

@@ -710,6 +710,30 @@ func TestConn_Idle(t *testing.T) {
 			t.Errorf("Submit after Close = %v, want ErrClosed", err)
 		}
 	})
+	t.Run("ClientRedialsAfterDrop", func(t *testing.T) {
+		srvc := make(chan *Conn, 2)
+		gw := listen(t, LoginSPToSMG, ServerConfig{OnSubmit: func(_ context.Context, c *Conn, _ *Submit) error {
+			srvc <- c
+			return nil
+		}})
+		cl := NewClient(gw.Addr().String(), testClientConfig())
+		defer cl.Close()
+		if _, err := cl.Submit(context.Background(), testSubmit("1")); err != nil {
+			t.Fatal(err)
+		}
+		first, _ := cl.Conn(context.Background())
+		(<-srvc).nc.Close() // the gateway drops the link
+		<-first.Done()
+		if err := first.Err(); !errors.Is(err, protocol.ErrClosed) {
+			t.Errorf("dropped link Err = %v, want ErrClosed", err)
+		}
+		if _, err := cl.Submit(context.Background(), testSubmit("2")); err != nil {
+			t.Fatalf("Submit after drop: %v", err)
+		}
+		if second, _ := cl.Conn(context.Background()); second == first {
+			t.Error("Client kept the dropped link")
+		}
+	})
 	t.Run("ServerDropsIdleLink", func(t *testing.T) {
 		gw := listen(t, LoginSPToSMG, ServerConfig{IdleTimeout: 40 * time.Millisecond})
 		c := dial(t, gw.Addr().String(), testClientConfig())
