@@ -116,7 +116,7 @@ func Login(ctx context.Context, nc net.Conn, cfg ClientConfig) (*Conn, error) {
 	if resp.Status != StatusOK {
 		return fail(&ResultError{Command: CmdConnectResp, Code: resp.Status})
 	}
-	if len(frame) == connectResp2Len && v.Is3() {
+	if !resp.Layout.Is3() && v.Is3() {
 		v = resp.Version
 		if v.Is3() {
 			v = V21

@@ -250,7 +250,9 @@ func (c *Conn) request(ctx context.Context, p PDU, windowed bool) (PDU, error) {
 		c.mu.Lock()
 		delete(c.pending, seq)
 		c.mu.Unlock()
-		cl.timer.Stop()
+		if cl.timer != nil {
+			cl.timer.Stop()
+		}
 		select {
 		case <-cl.ch:
 		default:

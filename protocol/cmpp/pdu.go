@@ -59,10 +59,20 @@ type ConnectResp struct {
 	// AuthenticatorISMG is MD5(Status + AuthenticatorSource + secret), zero
 	// when the login failed; see AuthenticatorISMG.
 	AuthenticatorISMG [16]byte
-	// Version is the gateway's highest version. It also selects the layout
-	// written: below V30 the 30-byte 2.0 form, else the 33-byte 3.0 form.
-	// Parse sets it from the frame, whose layout it picks by length.
+	// Version is the gateway's highest version.
 	Version Version
+	// Layout selects the form written: below V30 the 30-byte 2.0 form, else
+	// the 33-byte 3.0 form; 0 means as Version says. Parse sets it (V20 or
+	// V30) from the frame's length, since a 3.0 gateway may answer a 2.0
+	// login with Version 0x30 in the 2.0 layout.
+	Layout Version
+}
+
+func (p *ConnectResp) layout() Version {
+	if p.Layout != 0 {
+		return p.Layout
+	}
+	return p.Version
 }
 
 const (
@@ -77,11 +87,11 @@ func (p *ConnectResp) setSequence(seq uint32) { p.Seq = seq }
 // AppendMarshal appends the 30-byte (2.0) or 33-byte (3.0) frame to b.
 func (p *ConnectResp) AppendMarshal(b []byte) []byte {
 	n := connectResp2Len
-	if p.Version.Is3() {
+	if p.layout().Is3() {
 		n = connectResp3Len
 	}
 	b = appendHeader(b, n, CmdConnectResp, p.Seq)
-	b = appendStatus(b, p.Version, p.Status)
+	b = appendStatus(b, p.layout(), p.Status)
 	b = append(b, p.AuthenticatorISMG[:]...)
 	return append(b, byte(p.Version))
 }
@@ -91,9 +101,9 @@ func (p *ConnectResp) parse(b []byte) error {
 	p.Seq = binary.BigEndian.Uint32(b[8:])
 	switch len(b) {
 	case connectResp2Len:
-		p.Status = uint32(r.u8())
+		p.Layout, p.Status = V20, uint32(r.u8())
 	case connectResp3Len:
-		p.Status = r.u32()
+		p.Layout, p.Status = V30, r.u32()
 	default:
 		return malformed(CmdConnectResp, b, 0, "length %d, want %d or %d", len(b), connectResp2Len, connectResp3Len)
 	}
