@@ -26,7 +26,7 @@ var receiptKeys = [...]string{"submit date:", "submit_date:", "done date:", "don
 // in any order, any may be missing, and everything after "text:" is the
 // text. It reports false when the text has no "id:" key.
 func ParseReceiptText(s string) (ReceiptText, bool) {
-	lower := strings.ToLower(s)
+	lower := asciiLower(s) // same length as s, whatever its encoding
 	type hit struct{ at, end int }
 	var hits [len(receiptKeys)]hit
 	for i := range hits {
@@ -85,6 +85,18 @@ func ParseReceiptText(s string) (ReceiptText, bool) {
 		ID:         value(9),
 	}
 	return r, hits[9].at >= 0
+}
+
+// asciiLower lower-cases A-Z only, so that offsets in the result are
+// offsets in s (strings.ToLower changes the length of invalid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // IDRadix says how an SMSC prints a message id.

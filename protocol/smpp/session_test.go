@@ -24,7 +24,7 @@ type testServer struct {
 }
 
 // startServer runs Serve on loopback until the test ends.
-func startServer(t *testing.T, cfg ServerConfig) *testServer {
+func startServer(t testing.TB, cfg ServerConfig) *testServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
