@@ -67,7 +67,9 @@ type ReassemblerConfig struct {
 	// MaxPending bounds the messages waiting for parts (default 10000),
 	// MaxPerSource those from one source number (default 64), and MaxBytes
 	// the memory held by parts, counted as content octets plus a fixed
-	// overhead per message and per part (default 32 MiB). When a bound
+	// overhead per message and per part (default 32 MiB); remembering
+	// delivered messages, to drop late copies, takes at most a quarter more
+	// and MaxPending records. When a bound
 	// would be passed, the oldest waiting message (of that source, for
 	// MaxPerSource) is delivered incomplete with Evicted set.
 	MaxPending, MaxPerSource, MaxBytes int

@@ -2,6 +2,7 @@ package sms
 
 import (
 	"fmt"
+	"unicode/utf8"
 )
 
 // Concat selects how the segments of a long message are tied together.
@@ -289,9 +290,21 @@ func units(text string, c Coding) (int, []byte, error) {
 			}
 			n += k
 		}
-	case ASCII, Latin1:
-		b, err := AppendEncode(nil, text, c)
-		return len(b), nil, err
+	case ASCII:
+		for i := 0; i < len(text); i++ {
+			if text[i] >= 0x80 {
+				r, _ := utf8.DecodeRuneInString(text[i:])
+				return 0, nil, unencodable(c, text, i, r)
+			}
+		}
+		return len(text), nil, nil
+	case Latin1:
+		for i, r := range text {
+			if r > 0xFF || (r == utf8.RuneError && !validRuneAt(text, i)) {
+				return 0, nil, unencodable(c, text, i, r)
+			}
+			n++
+		}
 	case Binary:
 		return len(text), nil, nil
 	case GB18030:

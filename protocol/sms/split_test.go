@@ -327,3 +327,17 @@ func TestChoose(t *testing.T) {
 		t.Errorf("Choose too long: err = %v, want ErrTooLong", err)
 	}
 }
+
+func TestCount_NoAlloc(t *testing.T) {
+	for _, c := range []Coding{UCS2, GSM7, ASCII, Latin1, Binary} {
+		text := strings.Repeat("abc", 100)
+		allocs := testing.AllocsPerRun(10, func() {
+			if _, err := Count(text, "", c); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("Count(%v) allocs = %v, want 0", c, allocs)
+		}
+	}
+}
