@@ -16,16 +16,42 @@ func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.insertContact(ctx, tx, c) })
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		st, err := db.prepareContacts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return db.insertContact(ctx, st, c)
+	})
 }
 
-func (db *DB) insertContact(ctx context.Context, tx *sql.Tx, c *taxsms.Contact) error {
+// contactStmts are the statements that write contacts, prepared once per
+// transaction.
+type contactStmts struct{ insert, event *sql.Stmt }
+
+func (db *DB) prepareContacts(ctx context.Context, tx *sql.Tx) (*contactStmts, error) {
+	ins, err := tx.PrepareContext(ctx, db.q("InsertContact"))
+	if err != nil {
+		return nil, err
+	}
+	ev, err := tx.PrepareContext(ctx, db.q("InsertContactEvent"))
+	if err != nil {
+		ins.Close()
+		return nil, err
+	}
+	return &contactStmts{ins, ev}, nil
+}
+
+func (s *contactStmts) Close() { s.insert.Close(); s.event.Close() }
+
+func (db *DB) insertContact(ctx context.Context, st *contactStmts, c *taxsms.Contact) error {
 	now := db.Now().UTC().Truncate(1e6)
 	enc, hash, mask := db.sealMobile(c.Mobile)
 	if c.StatusSince.IsZero() {
 		c.StatusSince = now
 	}
-	err := tx.QueryRowContext(ctx, db.q("InsertContact"), c.TaxpayerID, string(c.Role), c.Name, enc, hash, mask,
+	err := st.insert.QueryRowContext(ctx, c.TaxpayerID, string(c.Role), c.Name, enc, hash, mask,
 		string(c.Status), ms(c.StatusSince), string(c.StatusChannel), ms(now), ms(now)).Scan(&c.ID)
 	switch db.d.violation(err) {
 	case "unique":
@@ -37,7 +63,7 @@ func (db *DB) insertContact(ctx context.Context, tx *sql.Tx, c *taxsms.Contact) 
 		return fmt.Errorf("insert contact: %w", err)
 	}
 	c.CreatedAt, c.UpdatedAt = now, now
-	_, err = tx.ExecContext(ctx, db.q("InsertContactEvent"), c.ID, ms(c.StatusSince), string(c.Status), string(c.StatusChannel), mask)
+	_, err = st.event.ExecContext(ctx, c.ID, ms(c.StatusSince), string(c.Status), string(c.StatusChannel), mask)
 	return err
 }
 

@@ -78,7 +78,7 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 			}
 		}
 		d = sqliteDialect
-		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-131072)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	default:
 		return nil, taxsms.Errorf(taxsms.EINVALID, "database: %q is neither sqlite:PATH, :memory: nor postgres://…", redactDSN(dsn))
 	}

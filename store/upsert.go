@@ -120,7 +120,8 @@ func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, err
 
 // UpsertTaxpayers inserts or updates taxpayers by identifier in one
 // transaction. A row whose every field equals the stored one is left alone
-// (its UpdatedAt does not move). Errors roll everything back.
+// (its UpdatedAt does not move). New rows are inserted in batches, so the
+// IDs of the yielded values are not set. Errors roll everything back.
 func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpayer, error]) (Upserted, error) {
 	var n Upserted
 	existing, err := db.TaxpayerIdentifiers(ctx)
@@ -129,37 +130,49 @@ func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpaye
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		n = Upserted{}
-		ins, err := tx.PrepareContext(ctx, db.q("InsertTaxpayer"))
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
+		qctx := context.WithoutCancel(ctx) // see cancelled
 		upd, err := tx.PrepareContext(ctx, db.q("UpdateTaxpayerIfChanged"))
 		if err != nil {
 			return err
 		}
 		defer upd.Close()
+		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertTaxpayer", returning: "id, identifier",
+			scan: func(rows *sql.Rows) error {
+				var id int64
+				var ident string
+				err := rows.Scan(&id, &ident)
+				existing[ident] = id
+				return err
+			}}
+		defer ins.close()
 		for t, err := range tps {
 			if err != nil {
+				return err
+			}
+			if err := cancelled(ctx, n); err != nil {
 				return err
 			}
 			if err := t.Validate(); err != nil {
 				return fmt.Errorf("taxpayer %s: %w", t.Identifier, err)
 			}
+			now := ms(db.Now())
+			reg, chg, cnl, types := t.Registered.String(), t.Changed.String(), t.Cancelled.String(), strings.Join(t.TaxTypes, ",")
 			id, ok := existing[t.Identifier]
 			if !ok {
-				if err := db.insertTaxpayer(ctx, ins, t); err != nil {
+				existing[t.Identifier] = 0 // a repeat within this upsert updates nothing
+				n.Inserted++
+				if err := ins.add(t.Identifier, string(t.IDType), t.Name, t.OfficeID, nullID(t.AdminID), string(t.RegStatus),
+					reg, chg, cnl, t.Industry, types, boolInt(t.RemoteFiler), now, now); err != nil {
 					return err
 				}
-				existing[t.Identifier] = t.ID
-				n.Inserted++
 				continue
 			}
+			if id == 0 {
+				return taxsms.Errorf(taxsms.ECONFLICT, "identifier: taxpayer %s given twice", t.Identifier)
+			}
 			t.ID = id
-			now := db.Now().UTC().Truncate(1e6)
-			reg, chg, cnl, types := t.Registered.String(), t.Changed.String(), t.Cancelled.String(), strings.Join(t.TaxTypes, ",")
-			res, err := upd.ExecContext(ctx, string(t.IDType), t.Name, t.OfficeID, nullID(t.AdminID), string(t.RegStatus),
-				reg, chg, cnl, t.Industry, types, boolInt(t.RemoteFiler), ms(now),
+			res, err := upd.ExecContext(qctx, string(t.IDType), t.Name, t.OfficeID, nullID(t.AdminID), string(t.RegStatus),
+				reg, chg, cnl, t.Industry, types, boolInt(t.RemoteFiler), now,
 				id, string(t.IDType), t.Name, t.OfficeID, t.AdminID, string(t.RegStatus),
 				reg, chg, cnl, t.Industry, types, boolInt(t.RemoteFiler))
 			if db.d.violation(err) == "foreign" {
@@ -173,7 +186,11 @@ func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpaye
 				n.Unchanged++
 			}
 		}
-		return nil
+		if err := ins.flush(); db.d.violation(err) == "foreign" {
+			return taxsms.Invalid("office", "a taxpayer refers to an office or administrator that does not exist")
+		} else {
+			return err
+		}
 	})
 	return n, err
 }
@@ -184,8 +201,10 @@ type contactKey struct {
 }
 
 // UpsertContacts inserts or updates contacts by taxpayer and role in one
-// transaction. A new number or status is recorded as a service event; a row
-// equal to the stored one is left alone. Errors roll everything back.
+// transaction. A new contact, number or status is recorded as a service
+// event; a row equal to the stored one is left alone. New contacts are
+// inserted in batches, so the IDs of the yielded values are not set. Errors
+// roll everything back.
 func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (Upserted, error) {
 	var n Upserted
 	existing := make(map[contactKey]int64)
@@ -208,8 +227,34 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		n = Upserted{}
+		qctx := context.WithoutCancel(ctx) // see cancelled
+		events := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertContactEvent"}
+		defer events.close()
+		var inserted [][5]any // returned by the last batch: the first event of each contact
+		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertContact",
+			returning: "id, status_since, status, status_channel, mobile_mask",
+			scan: func(rows *sql.Rows) error {
+				var id, since int64
+				var status, channel, mask string
+				err := rows.Scan(&id, &since, &status, &channel, &mask)
+				inserted = append(inserted, [5]any{id, since, status, channel, mask})
+				return err
+			},
+			done: func() error {
+				for _, e := range inserted {
+					if err := events.add(e[:]...); err != nil {
+						return err
+					}
+				}
+				inserted = inserted[:0]
+				return nil
+			}}
+		defer ins.close()
 		for c, err := range cs {
 			if err != nil {
+				return err
+			}
+			if err := cancelled(ctx, n); err != nil {
 				return err
 			}
 			if err := c.Validate(); err != nil {
@@ -218,15 +263,25 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 			k := contactKey{c.TaxpayerID, c.Role}
 			id, ok := existing[k]
 			if !ok {
-				if err := db.insertContact(ctx, tx, c); err != nil {
+				existing[k] = 0 // a repeat within this upsert is a conflict
+				n.Inserted++
+				now := db.Now().UTC()
+				since := c.StatusSince
+				if since.IsZero() {
+					since = now
+				}
+				enc, hash, mask := db.sealMobile(c.Mobile)
+				if err := ins.add(c.TaxpayerID, string(c.Role), c.Name, enc, hash, mask, string(c.Status), ms(since),
+					string(c.StatusChannel), ms(now), ms(now)); err != nil {
 					return err
 				}
-				existing[k] = c.ID
-				n.Inserted++
 				continue
 			}
+			if id == 0 {
+				return taxsms.Errorf(taxsms.ECONFLICT, "role: taxpayer %d has two %s contacts", c.TaxpayerID, c.Role)
+			}
 			c.ID = id
-			changed, err := db.updateContact(ctx, tx, c)
+			changed, err := db.updateContact(qctx, tx, c)
 			if err != nil {
 				return err
 			}
@@ -236,7 +291,24 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 				n.Unchanged++
 			}
 		}
-		return nil
+		err := ins.flush()
+		if db.d.violation(err) == "foreign" {
+			return taxsms.Invalid("taxpayer", "a contact refers to a taxpayer that does not exist")
+		} else if err != nil {
+			return err
+		}
+		return events.flush()
 	})
 	return n, err
+}
+
+// cancelled returns ctx's error every 1024 rows. Bulk loops run their
+// statements under context.WithoutCancel and call it instead: the SQLite
+// driver watches a cancellable context with one goroutine per statement,
+// which costs more than the statement itself.
+func cancelled(ctx context.Context, n Upserted) error {
+	if (n.Inserted+n.Updated+n.Unchanged)%1024 == 0 {
+		return ctx.Err()
+	}
+	return nil
 }

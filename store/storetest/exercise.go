@@ -22,6 +22,7 @@ func Exercise(t *testing.T, open func(t testing.TB) *store.DB) {
 	t.Run("Message", func(t *testing.T) { testMessage(t, open(t)) })
 	t.Run("Upsert", func(t *testing.T) { testUpsert(t, open(t)) })
 	t.Run("UpsertRollback", func(t *testing.T) { testUpsertRollback(t, open(t)) })
+	t.Run("UpsertMany", func(t *testing.T) { testUpsertMany(t, open(t)) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
@@ -481,5 +482,59 @@ func testUpsertRollback(t *testing.T, db *store.DB) {
 	must(t, err)
 	if c.Taxpayers != 0 {
 		t.Errorf("taxpayers after failed upserts = %d, want 0: a failed transaction left rows behind", c.Taxpayers)
+	}
+}
+
+// testUpsertMany crosses the bulk insert's batch boundaries.
+func testUpsertMany(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	_, b1, _, op := city(t, db)
+	const n = 300
+	var tps []*taxsms.Taxpayer
+	for i := 1; i <= n; i++ {
+		tps = append(tps, newTaxpayer(b1.ID, op.ID, i))
+	}
+	got, err := db.UpsertTaxpayers(ctx, seq(tps...))
+	must(t, err)
+	if got != (store.Upserted{Inserted: n}) {
+		t.Fatalf("UpsertTaxpayers = %+v, want %d inserted", got, n)
+	}
+	ids, err := db.TaxpayerIdentifiers(ctx)
+	must(t, err)
+	var cs []*taxsms.Contact
+	for i, tp := range tps {
+		for j, role := range []taxsms.ContactRole{taxsms.RoleLegalRep, taxsms.RoleTaxClerk} {
+			cs = append(cs, &taxsms.Contact{TaxpayerID: ids[tp.Identifier], Role: role, Mobile: fmt.Sprintf("1390000%04d", i*2+j),
+				Status: taxsms.ServiceActive, StatusChannel: taxsms.ChannelImport})
+		}
+	}
+	got, err = db.UpsertContacts(ctx, seq(cs...))
+	must(t, err)
+	if got != (store.Upserted{Inserted: 2 * n}) {
+		t.Fatalf("UpsertContacts = %+v, want %d inserted", got, 2*n)
+	}
+	last := ids[tps[n-1].Identifier]
+	contacts, err := db.ListContacts(ctx, last)
+	must(t, err)
+	if len(contacts) != 2 || contacts[1].Mobile != fmt.Sprintf("1390000%04d", (n-1)*2+1) {
+		t.Fatalf("contacts of the last taxpayer = %+v", contacts)
+	}
+	events, err := db.ContactEvents(ctx, contacts[1].ID)
+	must(t, err)
+	if len(events) != 1 || events[0].Mobile != taxsms.MaskMobile(contacts[1].Mobile) || events[0].Channel != taxsms.ChannelImport {
+		t.Errorf("first event of an imported contact = %+v", events)
+	}
+	got, err = db.UpsertContacts(ctx, seq(cs...))
+	must(t, err)
+	if got != (store.Upserted{Unchanged: 2 * n}) {
+		t.Errorf("UpsertContacts again = %+v, want all unchanged", got)
+	}
+	dup := []*taxsms.Taxpayer{newTaxpayer(b1.ID, op.ID, n+1), newTaxpayer(b1.ID, op.ID, n+1)}
+	_, err = db.UpsertTaxpayers(ctx, seq(dup...))
+	wantCode(t, err, taxsms.ECONFLICT, "")
+	c, err := db.Count(ctx)
+	must(t, err)
+	if c.Taxpayers != n || c.Contacts != 2*n {
+		t.Errorf("counts = %+v, want %d taxpayers and %d contacts", c, n, 2*n)
 	}
 }

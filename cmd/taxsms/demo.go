@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"taxsms"
+	"taxsms/importer"
+	"taxsms/pii"
+	"taxsms/store"
+	"taxsms/synth"
+)
+
+// Demo builds a synthetic city on first run and serves it. Started again on
+// the same directory, it reuses what is there.
+type Demo struct {
+	Stdout, Stderr io.Writer
+	Main           *Main // set while it runs
+}
+
+// Summary is the JSON line that ends "taxsms demo --once".
+type Summary struct {
+	Demo      string `json:"demo"`
+	Data      string `json:"data"`
+	Engine    string `json:"engine"`
+	Built     bool   `json:"built"`
+	BuildMS   int64  `json:"build_ms"`
+	Offices   int    `json:"offices"`
+	Staff     int    `json:"staff"`
+	Taxpayers int    `json:"taxpayers"`
+	Contacts  int    `json:"contacts"`
+	Messages  int    `json:"messages"`
+	Searches  int    `json:"searches_checked"`
+}
+
+// Run runs "taxsms demo".
+func (d *Demo) Run(ctx context.Context, args, environ []string) error {
+	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fset.SetOutput(d.Stderr)
+	dir := fset.String("data", "taxsms-demo", "data directory: its database, keys and generated files")
+	addr := fset.String("addr", "localhost:8080", "address to serve on")
+	once := fset.Bool("once", false, "build, run the scenario, print a JSON summary line and exit")
+	n := fset.Int("taxpayers", 10000, "number of synthetic taxpayers of a new city")
+	seed := fset.Uint64("seed", 12366, "seed of the synthetic city")
+	fset.Usage = func() {
+		fmt.Fprintf(fset.Output(), "Usage: taxsms demo [flags]\n\nBuilds a synthetic city (a municipal bureau, 8 branches, about 40 staff, taxpayers and\ntheir contacts) in an empty data directory, then serves it. Started again on the same\ndirectory, it reuses the data.\n\n")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	cfgPath, err := demoConfig(*dir)
+	if err != nil {
+		return err
+	}
+	m := NewMain(environ, d.Stdout, d.Stderr)
+	d.Main = m
+	defer m.Close()
+	if err := m.ParseFlags(m.FlagSet("demo", ""), []string{"-config", cfgPath, "-http.addr", *addr}); err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	sum := Summary{Demo: "ok", Data: *dir, Engine: m.DB.Engine()}
+	counts, err := m.DB.Count(ctx)
+	if err != nil {
+		return err
+	}
+	if counts.Taxpayers == 0 {
+		start := time.Now()
+		if err := d.build(ctx, m.DB, filepath.Join(*dir, "city"), synth.Config{Seed: *seed, Taxpayers: *n}); err != nil {
+			return err
+		}
+		sum.Built, sum.BuildMS = true, time.Since(start).Milliseconds()
+	} else {
+		fmt.Fprintf(d.Stdout, "reusing the city in %s\n", *dir)
+	}
+	if sum.Searches, err = d.scenario(ctx, m.DB); err != nil {
+		return fmt.Errorf("demo scenario: %w", err)
+	}
+	if counts, err = m.DB.Count(ctx); err != nil {
+		return err
+	}
+	sum.Offices, sum.Staff, sum.Taxpayers, sum.Contacts, sum.Messages = counts.Offices, counts.Users, counts.Taxpayers, counts.Contacts, counts.Messages
+	if *once {
+		return json.NewEncoder(d.Stdout).Encode(sum)
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stdout, "\ntaxsms demo is serving %s\n  status page: %s/\n  data:        %s (configuration in %s)\n"+
+		"  sign-in arrives with the console; the status page and /api/v1/status need none.\nPress Ctrl-C to stop.\n",
+		m.Web.URL(), m.Web.URL(), *dir, cfgPath)
+	<-ctx.Done()
+	return nil
+}
+
+// demoConfig returns the configuration file of a demo directory, writing one
+// with fresh keys on first use.
+func demoConfig(dir string) (string, error) {
+	path := filepath.Join(dir, "taxsms.toml")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	text := fmt.Sprintf(`# taxsms demo configuration, written on first run. It holds this demo's keys:
+# keep it private (mode 0600) and never reuse these keys in production.
+database = "sqlite:%s"
+
+[secret]
+keys = "1:%s"
+lookup_key = "%s"
+`, filepath.ToSlash(filepath.Join(dir, "taxsms.db")), pii.NewKey(), pii.NewKey())
+	return path, os.WriteFile(path, []byte(text), 0o600)
+}
+
+// build writes the synthetic city's files and imports them through the
+// same path as "taxsms import".
+func (d *Demo) build(ctx context.Context, db *store.DB, dir string, cfg synth.Config) error {
+	fmt.Fprintf(d.Stdout, "building a synthetic city of %d taxpayers in %s\n", cfg.Taxpayers, dir)
+	files, err := synth.Write(dir, cfg)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		kind importer.Kind
+		path string
+	}{{importer.Offices, files.Offices}, {importer.Users, files.Users}, {importer.Taxpayers, files.Taxpayers}, {importer.Contacts, files.Contacts}} {
+		rep, err := importer.File(ctx, db, f.kind, f.path, importer.Options{})
+		if err != nil {
+			if rep != nil {
+				fmt.Fprint(d.Stderr, rep.String())
+			}
+			return fmt.Errorf("import %s: %w", f.path, err)
+		}
+		fmt.Fprint(d.Stdout, rep.String())
+	}
+	return nil
+}
+
+// scenario exercises the city as staff would and returns how many checks
+// passed; any failed check is an error.
+func (d *Demo) scenario(ctx context.Context, db *store.DB) (int, error) {
+	checks := 0
+	page, err := db.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Limit: 1})
+	if err != nil || len(page) == 0 {
+		return checks, fmt.Errorf("list taxpayers: %d found, %v", len(page), err)
+	}
+	tp := page[0]
+	byID, err := db.FindTaxpayerByIdentifier(ctx, tp.Identifier)
+	if err != nil || byID.ID != tp.ID {
+		return checks, fmt.Errorf("find by identifier %s: %v", tp.Identifier, err)
+	}
+	checks++
+	contacts, err := db.ListContacts(ctx, tp.ID)
+	if err != nil {
+		return checks, err
+	}
+	if len(contacts) > 0 {
+		byMobile, err := db.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Mobile: contacts[0].Mobile})
+		if err != nil || len(byMobile) == 0 {
+			return checks, fmt.Errorf("find by mobile %s: %v", taxsms.MaskMobile(contacts[0].Mobile), err)
+		}
+		checks++
+	}
+	name := []rune(tp.Name)
+	if len(name) >= 4 {
+		hits, err := db.ListTaxpayers(ctx, taxsms.TaxpayerFilter{NameContains: string(name[2:4])})
+		if err != nil || len(hits) == 0 {
+			return checks, fmt.Errorf("search name containing %q: %v", string(name[2:4]), err)
+		}
+		checks++
+	}
+	sub, err := db.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Subtree: tp.OfficeID, Limit: 10})
+	if err != nil || len(sub) == 0 {
+		return checks, fmt.Errorf("list office subtree: %v", err)
+	}
+	checks++
+	fmt.Fprintf(d.Stdout, "scenario: %d look-ups by identifier, number, name and office answered\n", checks)
+	return checks, nil
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"taxsms/importer"
+)
+
+func runImport(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	m := NewMain(environ, stdout, stderr)
+	fs := m.FlagSet("import offices|staff|taxpayers|contacts FILE [flags]",
+		"Imports a CSV (UTF-8 or GBK/GB18030, detected) or .xlsx file. Headers may be Chinese or English.\n"+
+			"A file with bad rows imports nothing unless -skip-invalid is given; re-importing a file changes nothing.")
+	skip := fs.Bool("skip-invalid", false, "import the good rows and write the bad ones to a rejects file beside the input")
+	rejects := fs.String("rejects", "", "where to write the rejects file (default: FILE with .rejects.csv)")
+	if len(args) < 2 {
+		fs.Usage()
+		return fmt.Errorf("import: want a kind and a file")
+	}
+	kind, err := importer.ParseKind(args[0])
+	if err != nil {
+		return err
+	}
+	path := args[1]
+	if err := m.ParseFlags(fs, args[2:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("import: unexpected argument %q", fs.Arg(0))
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	rep, err := importer.File(ctx, m.DB, kind, path, importer.Options{SkipInvalid: *skip, RejectsPath: *rejects})
+	if rep != nil {
+		fmt.Fprint(stdout, rep.String())
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: nothing imported: %d bad rows", path, len(rep.Errors))
+	}
+	return nil
+}

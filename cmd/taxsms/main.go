@@ -1,0 +1,255 @@
+// Command taxsms runs the 12366 tax-service SMS platform.
+//
+//	taxsms serve     run a node: console, API, dispatch
+//	taxsms demo      build a synthetic city in ./taxsms-demo and serve it
+//	taxsms migrate   apply database migrations
+//	taxsms import    import offices, staff, taxpayers or contacts from CSV or Excel
+//	taxsms keygen    print a new data key and lookup key
+//	taxsms version   print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // China's zone even on a machine without zoneinfo
+
+	"taxsms/pii"
+	"taxsms/store"
+	"taxsms/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "taxsms:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `taxsms — the 12366 tax-service SMS platform
+
+Usage: taxsms <command> [flags]
+
+Commands:
+  serve     run a node: console, API, carrier links
+  demo      build a synthetic city and serve it (--once: build, check, print a JSON summary, exit)
+  migrate   apply pending database migrations
+  import    import offices, staff, taxpayers or contacts from CSV (UTF-8 or GBK) or .xlsx
+  keygen    print a fresh data key and lookup key for the configuration
+  version   print the version
+
+Run "taxsms <command> --help" for the flags of a command.
+`
+
+// Run runs the command named by args[0]. It is main without the process:
+// tests call it with their own arguments, environment and output.
+func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, environ, stdout, stderr)
+	case "demo":
+		return (&Demo{Stdout: stdout, Stderr: stderr}).Run(ctx, args, environ)
+	case "migrate":
+		return runMigrate(ctx, args, environ, stdout, stderr)
+	case "import":
+		return runImport(ctx, args, environ, stdout, stderr)
+	case "keygen":
+		fmt.Fprintf(stdout, "[secret]\nkeys = \"1:%s\"\nlookup_key = \"%s\"\n", pii.NewKey(), pii.NewKey())
+		return nil
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "taxsms", Version())
+		return nil
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// Version returns the module version or VCS revision the binary was built from.
+func Version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v = s.Value[:12]
+		}
+	}
+	if v == "" || v == "(devel)" {
+		return "dev"
+	}
+	return v
+}
+
+// Main is a taxsms node: its configuration and the services it wires
+// together. Tests build one to run the real wiring.
+type Main struct {
+	Config     Config
+	ConfigPath string
+	Environ    []string
+	Stdout     io.Writer
+	Stderr     io.Writer
+
+	Logger   *slog.Logger
+	Location *time.Location
+	DB       *store.DB
+	Web      *web.Server
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain(environ []string, stdout, stderr io.Writer) *Main {
+	return &Main{Config: DefaultConfig(), Environ: environ, Stdout: stdout, Stderr: stderr}
+}
+
+// FlagSet returns the flags of a command that runs a node, bound to m.Config.
+func (m *Main) FlagSet(name, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	m.Config.Register(fs, &m.ConfigPath)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: taxsms %s\n\n%s\nSettings are read from the -config file, then TAXSMS_… environment variables, then flags.\n\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// ParseFlags reads the configuration file, the environment and args into
+// m.Config, in that order of precedence.
+func (m *Main) ParseFlags(fs *flag.FlagSet, args []string) error {
+	m.ConfigPath = configPathFrom(args, envValue(m.Environ, "TAXSMS_CONFIG"))
+	return m.Config.Load(fs, m.ConfigPath, m.Environ, args)
+}
+
+func envValue(environ []string, key string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// Open sets up logging and opens (and migrates) the database.
+func (m *Main) Open(ctx context.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.Log.Level)); err != nil {
+		return fmt.Errorf("log.level: %q is not debug, info, warn or error", m.Config.Log.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch m.Config.Log.Format {
+	case "json":
+		m.Logger = slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	case "text":
+		m.Logger = slog.New(slog.NewTextHandler(m.Stderr, opts))
+	default:
+		return fmt.Errorf("log.format: %q is not text or json", m.Config.Log.Format)
+	}
+	loc, err := time.LoadLocation(m.Config.TimeZone)
+	if err != nil {
+		return fmt.Errorf("timezone: %w", err)
+	}
+	m.Location = loc
+	box, err := m.box()
+	if err != nil {
+		return err
+	}
+	m.DB, err = store.Open(ctx, m.Config.Database, box)
+	return err
+}
+
+// box builds the pii.Box from the configured keys. Errors never include keys.
+func (m *Main) box() (*pii.Box, error) {
+	if m.Config.Secret.Keys == "" || m.Config.Secret.LookupKey == "" {
+		return nil, errors.New("secret.keys and secret.lookup_key must be set (TAXSMS_SECRET_KEYS, TAXSMS_SECRET_LOOKUP_KEY); \"taxsms keygen\" makes them")
+	}
+	keys, err := pii.ParseKeys(m.Config.Secret.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("secret.keys: %w", err)
+	}
+	lookup, err := pii.DecodeKey(m.Config.Secret.LookupKey)
+	if err != nil {
+		return nil, fmt.Errorf("secret.lookup_key: %w", err)
+	}
+	return pii.New(keys, lookup)
+}
+
+// Run opens the node and starts serving; it returns once everything listens.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Logger: m.Logger, Version: Version()}
+	if err := m.Web.Open(); err != nil {
+		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
+	}
+	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine())
+	return nil
+}
+
+// Close stops serving, waiting at most the shutdown timeout for work in
+// flight, and closes the database.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.Web != nil {
+		errs = append(errs, m.Web.Close(ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	m := NewMain(environ, stdout, stderr)
+	fs := m.FlagSet("serve [flags]", "Runs a taxsms node until SIGINT or SIGTERM.")
+	if err := m.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+func runMigrate(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	m := NewMain(environ, stdout, stderr)
+	fs := m.FlagSet("migrate [flags]", "Applies pending database migrations (serve also does at start).")
+	if err := m.ParseFlags(fs, args); err != nil {
+		return err
+	}
+	// Open migrates; report what is now applied.
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	fmt.Fprintf(stdout, "database %s is up to date\n", m.DB.Engine())
+	return nil
+}

@@ -1,0 +1,132 @@
+// Package web serves taxsms over HTTP. Until the console exists it serves a
+// status page and the health checks.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"taxsms/store"
+)
+
+// Counter is what the status page needs of the store.
+type Counter interface {
+	Count(ctx context.Context) (store.Counts, error)
+	Engine() string
+}
+
+// Server is the HTTP server of a node.
+type Server struct {
+	Addr    string // host:port to listen on; ":0" picks a free port
+	Store   Counter
+	Logger  *slog.Logger
+	Version string
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// Open starts listening and serving in the background; the serving goroutine
+// ends when Close is called.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.handleStatus)
+	mux.HandleFunc("GET /api/v1/status", s.handleStatusJSON)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.srv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	addr := s.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
+}
+
+// Close stops the server, letting requests in flight finish until ctx ends.
+func (s *Server) Close(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type status struct {
+	Version string       `json:"version"`
+	Engine  string       `json:"engine"`
+	Counts  store.Counts `json:"counts"`
+}
+
+func (s *Server) status(ctx context.Context) (status, error) {
+	c, err := s.Store.Count(ctx)
+	return status{Version: s.Version, Engine: s.Store.Engine(), Counts: c}, err
+}
+
+// handleStatusJSON serves GET /api/v1/status.
+func (s *Server) handleStatusJSON(w http.ResponseWriter, r *http.Request) {
+	st, err := s.status(r.Context())
+	if err != nil {
+		s.Logger.Error("status", "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(st)
+}
+
+var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>12366 短信平台 · taxsms</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;color:#222}
+td{padding:.3rem 1rem}td:last-child{text-align:right;font-variant-numeric:tabular-nums}</style></head>
+<body><h1>12366 纳税服务短信平台</h1><p>taxsms {{.Version}} · {{.Engine}}</p>
+<table>
+<tr><td>税务机关 Offices</td><td>{{.Counts.Offices}}</td></tr>
+<tr><td>工作人员 Staff</td><td>{{.Counts.Users}}</td></tr>
+<tr><td>纳税人 Taxpayers</td><td>{{.Counts.Taxpayers}}</td></tr>
+<tr><td>联系人 Contacts</td><td>{{.Counts.Contacts}}</td></tr>
+<tr><td>短信 Messages</td><td>{{.Counts.Messages}}</td></tr>
+</table></body></html>
+`))
+
+// handleStatus serves GET /, the status page.
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.status(r.Context())
+	if err != nil {
+		s.Logger.Error("status", "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	statusPage.Execute(w, st)
+}
