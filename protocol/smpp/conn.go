@@ -215,9 +215,10 @@ func (c *Conn) write(b []byte, force bool) error {
 	if c.werr != nil {
 		return c.werr
 	}
+	// The deadline is set on every write: bufio flushes by itself when full.
+	c.nc.SetWriteDeadline(time.Now().Add(c.t.ResponseTimeout))
 	_, err := c.bw.Write(b)
 	if err == nil && (last || force) {
-		c.nc.SetWriteDeadline(time.Now().Add(c.t.ResponseTimeout))
 		err = c.bw.Flush()
 	}
 	if err != nil {
