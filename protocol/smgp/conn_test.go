@@ -813,3 +813,63 @@ func TestConn_SplitReads(t *testing.T) {
 		t.Errorf("MO content %q, want mo", d.MsgContent)
 	}
 }
+
+func TestServe_ListenerClosed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan *Conn, 1)
+	done := make(chan error, 1)
+	go func() { // ends when the listener is closed
+		done <- Serve(context.Background(), l, ServerConfig{Authenticate: authOK, Settings: fast, OnLogin: func(c *Conn) { conns <- c }})
+	}()
+	c := dial(t, l.Addr().String(), clientConfig())
+	recvConn(t, conns)
+	l.Close()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, context.Canceled) {
+			t.Errorf("Serve = %v, want the Accept error", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Serve did not return after its listener closed")
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(3 * time.Second):
+		t.Error("client session still open after Serve returned")
+	}
+}
+
+func TestConn_BadPacket(t *testing.T) {
+	addr, _ := startServer(t, ServerConfig{})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	login := NewLogin(testAccount, testSecret, ModeTransmit, V30, time.Now())
+	login.SequenceID = 1
+	nc.Write(login.AppendMarshal(nil))
+	r := NewReader(nc)
+	if p, err := r.ReadPDU(); err != nil || p.(*LoginResp).Status != StatusOK {
+		t.Fatalf("login: %v %v", p, err)
+	}
+	// Forward (unknown here) is ignored; a Submit cut short is answered
+	// with status 10; the session goes on.
+	nc.Write(unhex(t, "0000000c 00000005 00000002"))
+	nc.Write(unhex(t, "00000010 00000002 00000003 06010000"))
+	nc.Write((&ActiveTest{SequenceID: 4}).AppendMarshal(nil))
+	p, err := r.ReadPDU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&SubmitResp{SequenceID: 3, Status: StatusBadStructure}); *p.(*SubmitResp) != *want {
+		t.Errorf("answer to a bad Submit = %+v, want %+v", p, want)
+	}
+	if p, err = r.ReadPDU(); err != nil || p.Command() != CmdActiveTestResp || p.Seq() != 4 {
+		t.Errorf("answer to Active_Test = %v, %v, want Active_Test_Resp seq 4", p, err)
+	}
+}

@@ -108,16 +108,18 @@ func NewServer(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, error
 
 // Serve accepts connections on l and runs a server session on each until
 // ctx ends; then it closes l, closes every session gracefully (Exit) and
-// returns ctx's error once they are done. It returns the listener's error if
-// Accept fails otherwise. Failed logins are answered and their connections
-// closed.
+// returns ctx's error once they are done. When Accept fails otherwise it
+// closes the sessions the same way and returns that error. Failed logins are
+// answered and their connections closed.
 func Serve(ctx context.Context, l net.Listener, cfg ServerConfig) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		cancel() // closes the sessions
+		wg.Wait()
+	}()
 	for {
 		nc, err := l.Accept()
 		if err != nil {

@@ -50,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Command is an SMGP RequestID.
@@ -306,6 +307,7 @@ func (r *Reader) ReadPDU() (PDU, error) {
 // returns zero values and err keeps the first error.
 type decoder struct {
 	b   []byte
+	s   string // string(b), made by the first str that needs it
 	off int
 	cmd Command
 	err error
@@ -341,13 +343,21 @@ func (d *decoder) u32() uint32 {
 }
 
 // str reads a fixed-width string, cut at the first NUL, spaces trimmed.
+// Strings share one copy of the packet, made on first use.
 func (d *decoder) str(n int) string {
 	if !d.need(n, "string") {
 		return ""
 	}
-	s := cstring(d.b[d.off : d.off+n])
+	i, j := trimmed(d.b[d.off : d.off+n])
+	i, j = i+d.off, j+d.off
 	d.off += n
-	return s
+	if i == j {
+		return ""
+	}
+	if d.s == "" {
+		d.s = string(d.b)
+	}
+	return d.s[i:j]
 }
 
 func (d *decoder) bytes(n int) []byte {
@@ -366,19 +376,27 @@ func (d *decoder) msgID() (id MsgID) {
 
 // cstring returns b cut at its first NUL with surrounding spaces removed.
 func cstring(b []byte) string {
-	for i, c := range b {
+	i, j := trimmed(b)
+	return string(b[i:j])
+}
+
+// trimmed returns the bounds of b cut at its first NUL with surrounding
+// spaces removed.
+func trimmed(b []byte) (i, j int) {
+	j = len(b)
+	for k, c := range b {
 		if c == 0 {
-			b = b[:i]
+			j = k
 			break
 		}
 	}
-	for len(b) > 0 && b[0] == ' ' {
-		b = b[1:]
+	for i < j && b[i] == ' ' {
+		i++
 	}
-	for len(b) > 0 && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
+	for j > i && b[j-1] == ' ' {
+		j--
 	}
-	return string(b)
+	return i, j
 }
 
 // appendHeader appends a header with a zero length; finish fills it in.
@@ -397,12 +415,8 @@ func finish(b []byte, start int) []byte {
 
 // appendStr appends s left-aligned in n bytes padded with NUL, cut to n.
 func appendStr(b []byte, s string, n int) []byte {
-	if len(s) > n {
-		s = s[:n]
-	}
-	b = append(b, s...)
-	for i := len(s); i < n; i++ {
-		b = append(b, 0)
-	}
+	start := len(b)
+	b = slices.Grow(b, n)[:start+n]
+	clear(b[start+copy(b[start:], s):])
 	return b
 }
