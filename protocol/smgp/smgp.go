@@ -41,7 +41,12 @@
 //
 // Known limits: Forward, Query and the routing commands are not implemented
 // (Parse reports them as unknown; a Conn ignores them). The short-connection
-// mode of the spec is not supported.
+// mode of the spec is not supported. Inbound Submit/Deliver handlers run one
+// at a time per Conn; while one blocks, further inbound requests queue (up to
+// 64, then reading stops, which delays responses to our own requests). A
+// request cut off by a dropped connection may or may not have been taken by
+// the peer. String TLVs with a spec width (LinkID, MsgSrc, MServiceID) are
+// written NUL-padded to it, which some gateways send shorter.
 package smgp
 
 import (
@@ -272,19 +277,22 @@ func NewReader(r io.Reader) *Reader { return &Reader{r: r, buf: make([]byte, 0, 
 // PacketLength is below HeaderLen or above MaxPacketLength (the stream can
 // then not be resynchronised).
 func (r *Reader) ReadFrame() ([]byte, error) {
-	var h [HeaderLen]byte
-	if _, err := io.ReadFull(r.r, h[:4]); err != nil {
+	if cap(r.buf) < HeaderLen {
+		r.buf = make([]byte, 0, 512)
+	}
+	h := r.buf[:4]
+	if _, err := io.ReadFull(r.r, h); err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(h[:])
+	n := binary.BigEndian.Uint32(h)
 	if n < HeaderLen || n > MaxPacketLength {
-		return nil, parseErr(0, h[:4], 0, "PacketLength %d outside [%d, %d]", n, HeaderLen, MaxPacketLength)
+		return nil, parseErr(0, h, 0, "PacketLength %d outside [%d, %d]", n, HeaderLen, MaxPacketLength)
 	}
 	if cap(r.buf) < int(n) {
-		r.buf = make([]byte, 0, max(int(n), 2*cap(r.buf)))
+		nb := make([]byte, 0, max(int(n), 2*cap(r.buf)))
+		r.buf = append(nb, h...)
 	}
 	b := r.buf[:n]
-	copy(b, h[:4])
 	if _, err := io.ReadFull(r.r, b[4:]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
