@@ -151,6 +151,7 @@ func (c *Conn) start() {
 	go c.keepAlive()
 }
 
+// String names the side, account and addresses, for errors and logs.
 func (c *Conn) String() string {
 	side := "client"
 	if c.server {

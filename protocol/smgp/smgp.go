@@ -165,6 +165,7 @@ type ParseError struct {
 	Snippet string // hex of up to 16 bytes from Offset
 }
 
+// Error returns "smgp: parse <PDU>: <reason> at byte <n> (bytes <hex>)".
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("smgp: parse %v: %s at byte %d (bytes %s)", e.Command, e.Reason, e.Offset, e.Snippet)
 }

@@ -79,6 +79,7 @@ type StatusError struct {
 	Status  Status
 }
 
+// Error names the response and its status.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("smgp: %v status %v", e.Command, e.Status)
 }
