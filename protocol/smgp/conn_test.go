@@ -91,6 +91,18 @@ func recvConn(t *testing.T, conns <-chan *Conn) *Conn {
 	}
 }
 
+// waitInFlight waits until n requests of c hold window slots.
+func waitInFlight(t *testing.T, c *Conn, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(c.window) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests in flight, want %d", len(c.window), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func mt(text string) *Submit {
 	return &Submit{MsgType: MsgTypeMT, NeedReport: true, ServiceID: "12366", FeeType: "00", FeeCode: "0",
 		MsgFormat: FormatASCII, SrcTermID: "1065912366", DestTermIDs: []string{"13800138000"}, MsgContent: []byte(text)}
@@ -328,7 +340,7 @@ func TestConn_Submit(t *testing.T) {
 				errs <- err
 			}()
 		}
-		time.Sleep(50 * time.Millisecond)
+		waitInFlight(t, c, 2)
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		_, err := c.Submit(ctx, mt("third"))
 		cancel()
@@ -665,7 +677,7 @@ func TestConn_Close(t *testing.T) {
 				errs <- err
 			}()
 		}
-		time.Sleep(10 * time.Millisecond)
+		waitInFlight(t, c, 4)
 		if err := c.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
@@ -708,7 +720,7 @@ func TestConn_Close(t *testing.T) {
 			_, err := c.Submit(context.Background(), mt("x"))
 			errs <- err
 		}()
-		time.Sleep(20 * time.Millisecond)
+		waitInFlight(t, c, 1)
 		if err := c.Close(); err == nil || !strings.Contains(err.Error(), "outstanding") {
 			t.Errorf("Close = %v, want an outstanding-requests error", err)
 		}
