@@ -117,6 +117,8 @@ type Main struct {
 	Location *time.Location
 	DB       *store.DB
 	Web      *web.Server
+
+	box *pii.Box
 }
 
 // NewMain returns a Main with the default configuration.
@@ -172,16 +174,15 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("timezone: %w", err)
 	}
 	m.Location = loc
-	box, err := m.box()
-	if err != nil {
+	if m.box, err = m.newBox(); err != nil {
 		return err
 	}
-	m.DB, err = store.Open(ctx, m.Config.Database, box)
+	m.DB, err = store.Open(ctx, m.Config.Database, m.box)
 	return err
 }
 
-// box builds the pii.Box from the configured keys. Errors never include keys.
-func (m *Main) box() (*pii.Box, error) {
+// newBox builds the pii.Box from the configured keys. Errors never include keys.
+func (m *Main) newBox() (*pii.Box, error) {
 	if m.Config.Secret.Keys == "" || m.Config.Secret.LookupKey == "" {
 		return nil, errors.New("secret.keys and secret.lookup_key must be set (TAXSMS_SECRET_KEYS, TAXSMS_SECRET_LOOKUP_KEY); \"taxsms keygen\" makes them")
 	}
@@ -242,14 +243,21 @@ func runServe(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 func runMigrate(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	m := NewMain(environ, stdout, stderr)
 	fs := m.FlagSet("migrate [flags]", "Applies pending database migrations (serve also does at start).")
+	reseal := fs.Bool("reseal", false, "also re-seal every stored number with the newest data key, after a key rotation")
 	if err := m.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	// Open migrates; report what is now applied.
-	if err := m.Open(ctx); err != nil {
+	if err := m.Open(ctx); err != nil { // Open migrates
 		return err
 	}
 	defer m.Close()
 	fmt.Fprintf(stdout, "database %s is up to date\n", m.DB.Engine())
+	if *reseal {
+		n, err := m.DB.Reseal(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "re-sealed %d numbers with data key %d\n", n, m.box.Active())
+	}
 	return nil
 }

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/pii"
 	"taxsms/store"
 )
 
-// Exercise runs the conformance suite; open must return a fresh, empty database.
-func Exercise(t *testing.T, open func(t testing.TB) *store.DB) {
+// Exercise runs the conformance suite on the engine ("sqlite" or "postgres").
+func Exercise(t *testing.T, engine string) {
+	open := func(t testing.TB) *store.DB { return Open(t, engine) }
 	t.Run("Office", func(t *testing.T) { testOffice(t, open(t)) })
 	t.Run("User", func(t *testing.T) { testUser(t, open(t)) })
 	t.Run("Taxpayer", func(t *testing.T) { testTaxpayer(t, open(t)) })
@@ -23,6 +25,7 @@ func Exercise(t *testing.T, open func(t testing.TB) *store.DB) {
 	t.Run("Upsert", func(t *testing.T) { testUpsert(t, open(t)) })
 	t.Run("UpsertRollback", func(t *testing.T) { testUpsertRollback(t, open(t)) })
 	t.Run("UpsertMany", func(t *testing.T) { testUpsertMany(t, open(t)) })
+	t.Run("Reseal", func(t *testing.T) { testReseal(t, DSN(t, engine, "sqlite:"+t.TempDir()+"/reseal.db")) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
@@ -536,5 +539,39 @@ func testUpsertMany(t *testing.T, db *store.DB) {
 	must(t, err)
 	if c.Taxpayers != n || c.Contacts != 2*n {
 		t.Errorf("counts = %+v, want %d taxpayers and %d contacts", c, n, 2*n)
+	}
+}
+
+// testReseal rotates the data key: values sealed with the old key are
+// re-sealed with the new one and still found by number.
+func testReseal(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := OpenDSN(t, dsn, Box(t))
+	_, b1, _, op := city(t, db)
+	tp := newTaxpayer(b1.ID, op.ID, 1)
+	must(t, db.CreateTaxpayer(ctx, tp))
+	must(t, db.CreateContact(ctx, &taxsms.Contact{TaxpayerID: tp.ID, Role: taxsms.RoleLegalRep, Mobile: "13812345678"}))
+	key1, key2 := make([]byte, pii.KeySize), make([]byte, pii.KeySize)
+	for i := range key1 {
+		key1[i], key2[i] = byte(i), byte(100+i)
+	}
+	rotated, err := pii.New(map[byte][]byte{1: key1, 2: key2}, key1)
+	must(t, err)
+	db2 := OpenDSN(t, dsn, rotated)
+	n, err := db2.Reseal(ctx)
+	must(t, err)
+	if n != 2 { // the operator's number and the contact's
+		t.Errorf("Reseal = %d, want 2", n)
+	}
+	if n, _ := db2.Reseal(ctx); n != 0 {
+		t.Errorf("second Reseal = %d, want 0", n)
+	}
+	onlyNew, err := pii.New(map[byte][]byte{2: key2}, key1)
+	must(t, err)
+	db3 := OpenDSN(t, dsn, onlyNew)
+	cs, err := db3.FindContactsByMobile(ctx, "13812345678")
+	must(t, err)
+	if len(cs) != 1 || cs[0].Mobile != "13812345678" {
+		t.Errorf("after rotation and retiring key 1: %+v", cs)
 	}
 }

@@ -45,38 +45,52 @@ func Engines(t testing.TB) []string {
 	return []string{"sqlite"}
 }
 
-// Open returns a fresh, empty, migrated database on the engine, closed and
-// (for PostgreSQL, a schema of its own) dropped when the test ends.
+// Open returns a fresh, empty, migrated database on the engine (an
+// in-memory SQLite, or a PostgreSQL schema of its own), closed and dropped
+// when the test ends.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	dsn := ":memory:"
-	if engine == "postgres" {
-		base := os.Getenv("TAXSMS_TEST_POSTGRES")
-		raw, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := make([]byte, 6)
-		rand.Read(b)
-		schema := "t_" + hex.EncodeToString(b)
-		if _, err := raw.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		t.Cleanup(func() {
-			raw.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			raw.Close()
-		})
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		dsn = base + sep + "search_path=" + schema
-	}
-	db, err := store.Open(ctx, dsn, Box(t))
+	return OpenDSN(t, DSN(t, engine, ":memory:"), Box(t))
+}
+
+// OpenDSN opens dsn with box, closing it when the test ends.
+func OpenDSN(t testing.TB, dsn string, box *pii.Box) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn, box)
 	if err != nil {
-		t.Fatalf("open %s: %v", engine, err)
+		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// DSN returns the DSN of a fresh database on the engine: sqlite as given
+// (":memory:" or "sqlite:PATH"), or a new PostgreSQL schema dropped when the
+// test ends.
+func DSN(t testing.TB, engine, sqlite string) string {
+	t.Helper()
+	if engine != "postgres" {
+		return sqlite
+	}
+	ctx := context.Background()
+	base := os.Getenv("TAXSMS_TEST_POSTGRES")
+	raw, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := raw.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		raw.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		raw.Close()
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
 }
