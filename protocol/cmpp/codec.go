@@ -211,40 +211,42 @@ func Parse(v Version, b []byte) (PDU, error) {
 		return nil, fmt.Errorf("parse %v: Total_Length %d, frame has %d bytes, bytes %s: %w",
 			h.Command, h.Length, len(b), snippet(b, 0), ErrMalformed)
 	}
+	var p PDU
 	switch h.Command {
 	case CmdConnect:
-		p := new(Connect)
-		return p, p.parse(b)
+		c := new(Connect)
+		p, err = c, c.parse(b)
 	case CmdConnectResp:
-		p := new(ConnectResp)
-		return p, p.parse(b)
+		c := new(ConnectResp)
+		p, err = c, c.parse(b)
 	case CmdSubmit:
-		p := new(Submit)
-		return p, p.parse(v, b)
+		p, err = parseSubmit(v, b)
 	case CmdSubmitResp:
-		p := &SubmitResp{}
-		return p, p.parse(b)
+		r := new(SubmitResp)
+		p, err = r, r.parse(b)
 	case CmdDeliver:
-		p := new(Deliver)
-		return p, p.parse(v, b)
+		d := new(Deliver)
+		p, err = d, d.parse(v, b)
 	case CmdDeliverResp:
-		p := &DeliverResp{}
-		return p, p.parse(b)
+		r := new(DeliverResp)
+		p, err = r, r.parse(b)
 	case CmdActiveTest:
-		return &ActiveTest{Seq: h.Seq}, exactLen(h, b, HeaderLen)
+		p, err = &ActiveTest{Seq: h.Seq}, exactLen(h, b, HeaderLen)
 	case CmdActiveTestResp:
-		p := &ActiveTestResp{Seq: h.Seq}
-		if err := exactLen(h, b, HeaderLen+1); err != nil {
-			return nil, err
+		if err = exactLen(h, b, HeaderLen+1); err == nil {
+			p = &ActiveTestResp{Seq: h.Seq, Reserved: b[12]}
 		}
-		p.Reserved = b[12]
-		return p, nil
 	case CmdTerminate:
-		return &Terminate{Seq: h.Seq}, exactLen(h, b, HeaderLen)
+		p, err = &Terminate{Seq: h.Seq}, exactLen(h, b, HeaderLen)
 	case CmdTerminateResp:
-		return &TerminateResp{Seq: h.Seq}, exactLen(h, b, HeaderLen)
+		p, err = &TerminateResp{Seq: h.Seq}, exactLen(h, b, HeaderLen)
+	default:
+		return nil, fmt.Errorf("parse %v: seq %d, bytes %s: %w", h.Command, h.Seq, snippet(b, 0), ErrUnsupported)
 	}
-	return nil, fmt.Errorf("parse %v: seq %d, bytes %s: %w", h.Command, h.Seq, snippet(b, 0), ErrUnsupported)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func exactLen(h Header, b []byte, want int) error {
@@ -317,11 +319,8 @@ func fixed(s string) string {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
-	for len(s) > 0 && s[0] == ' ' {
-		s = s[1:]
-	}
-	for len(s) > 0 && s[len(s)-1] == ' ' {
-		s = s[:len(s)-1]
+	if len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		s = strings.Trim(s, " ")
 	}
 	return s
 }
@@ -354,9 +353,12 @@ func (r *reader) u64() uint64 {
 }
 
 func (r *reader) text(n int) string {
-	s := fixed(r.s[r.off-r.base : r.off-r.base+n])
+	o := r.off - r.base
 	r.off += n
-	return s
+	if r.s[o] == 0 {
+		return ""
+	}
+	return fixed(r.s[o : o+n])
 }
 
 // tail returns the text of the n-byte field at r.off, copied on its own, and

@@ -250,64 +250,102 @@ func (p *Submit) AppendMarshal(b []byte) []byte {
 	return b
 }
 
-func (p *Submit) parse(v Version, b []byte) error {
+// parseSubmit decodes a SUBMIT frame. The fields are read into locals and
+// the Submit is built in one composite literal, so that storing the strings
+// into the new object needs no write barriers.
+func parseSubmit(v Version, b []byte) (*Submit, error) {
 	termW, head, mid, tail := submitLayout(v)
 	if len(b) < HeaderLen+head+mid+tail {
-		return malformed(CmdSubmit, b, 0, "length %d below the %v minimum %d", len(b), v, HeaderLen+head+mid+tail)
+		return nil, malformed(CmdSubmit, b, 0, "length %d below the %v minimum %d", len(b), v, HeaderLen+head+mid+tail)
 	}
 	n := int(b[HeaderLen+head-1])
 	if n > MaxDests {
-		return malformed(CmdSubmit, b, HeaderLen+head-1, "DestUsr_tl %d over %d", n, MaxDests)
+		return nil, malformed(CmdSubmit, b, HeaderLen+head-1, "DestUsr_tl %d over %d", n, MaxDests)
 	}
 	lenOff := HeaderLen + head + termW*n + mid - 1
 	if lenOff >= len(b) {
-		return malformed(CmdSubmit, b, HeaderLen+head-1, "DestUsr_tl %d runs past the frame end %d", n, len(b))
+		return nil, malformed(CmdSubmit, b, HeaderLen+head-1, "DestUsr_tl %d runs past the frame end %d", n, len(b))
 	}
 	l := int(b[lenOff])
 	if want := lenOff + 1 + l + tail; want != len(b) {
-		return malformed(CmdSubmit, b, lenOff, "Msg_Length %d makes %d bytes, frame has %d", l, want, len(b))
+		return nil, malformed(CmdSubmit, b, lenOff, "Msg_Length %d makes %d bytes, frame has %d", l, want, len(b))
 	}
 	v3 := v.Is3()
 	// One copy of the fields from Service_Id to the destinations backs
 	// every text field but LinkID.
 	const base = HeaderLen + 12
-	r := reader{b: b, s: string(b[base:lenOff]), base: base, off: HeaderLen}
-	p.Version = v
-	p.Seq = binary.BigEndian.Uint32(b[8:])
-	p.MsgID = MsgID(r.u64())
-	p.PkTotal, p.PkNumber, p.RegisteredDelivery, p.MsgLevel = b[r.off], b[r.off+1], b[r.off+2], b[r.off+3]
-	r.off += 4
-	p.ServiceID = r.text(10)
-	p.FeeUserType = r.u8()
-	p.FeeTerminalID = r.text(termW)
+	r := reader{b: b, s: string(b[base:lenOff]), base: base, off: base}
+	serviceID := r.text(10)
+	r.off++ // Fee_UserType
+	feeTerminalID := r.text(termW)
 	if v3 {
-		p.FeeTerminalType = r.u8()
+		r.off++ // Fee_terminal_type
 	}
-	p.TPPID, p.TPUDHI, p.MsgFmt = b[r.off], b[r.off+1], b[r.off+2]
-	r.off += 3
-	p.MsgSrc = r.text(6)
-	p.FeeType = r.text(2)
-	p.FeeCode = r.text(6)
-	p.ValidTime = r.text(17)
-	p.AtTime = r.text(17)
-	p.SrcID = r.text(21)
+	r.off += 3 // TP_pId, TP_udhi, Msg_Fmt
+	msgSrc := r.text(6)
+	feeType := r.text(2)
+	feeCode := r.text(6)
+	validTime := r.text(17)
+	atTime := r.text(17)
+	srcID := r.text(21)
 	r.off++ // DestUsr_tl
+	var dest0 string
+	var dests []string
 	if n == 1 {
-		p.DestTerminalIDs = p.dest1[:]
+		dest0 = r.text(termW)
 	} else {
-		p.DestTerminalIDs = make([]string, n)
+		dests = make([]string, n)
+		for i := range dests {
+			dests[i] = r.text(termW)
+		}
 	}
-	for i := range n {
-		p.DestTerminalIDs[i] = r.text(termW)
-	}
+	var destType uint8
 	if v3 {
-		p.DestTerminalType = r.u8()
+		destType = r.u8()
 	}
 	r.off++ // Msg_Length
-	p.Content = b[r.off : r.off+l : r.off+l]
+	content := b[r.off : r.off+l : r.off+l]
 	r.off += l
-	p.LinkID = r.tail(tail)
-	return nil
+	linkID := r.tail(tail)
+
+	feeTermOff := HeaderLen + 23 + termW // Fee_terminal_type or TP_pId
+	tpOff := feeTermOff
+	var feeTermType uint8
+	if v3 {
+		feeTermType = b[feeTermOff]
+		tpOff++
+	}
+	p := &Submit{
+		Version:            v,
+		Seq:                binary.BigEndian.Uint32(b[8:]),
+		MsgID:              MsgID(binary.BigEndian.Uint64(b[HeaderLen:])),
+		PkTotal:            b[HeaderLen+8],
+		PkNumber:           b[HeaderLen+9],
+		RegisteredDelivery: b[HeaderLen+10],
+		MsgLevel:           b[HeaderLen+11],
+		ServiceID:          serviceID,
+		FeeUserType:        b[HeaderLen+22],
+		FeeTerminalID:      feeTerminalID,
+		FeeTerminalType:    feeTermType,
+		TPPID:              b[tpOff],
+		TPUDHI:             b[tpOff+1],
+		MsgFmt:             b[tpOff+2],
+		MsgSrc:             msgSrc,
+		FeeType:            feeType,
+		FeeCode:            feeCode,
+		ValidTime:          validTime,
+		AtTime:             atTime,
+		SrcID:              srcID,
+		DestTerminalIDs:    dests,
+		DestTerminalType:   destType,
+		Content:            content,
+		LinkID:             linkID,
+		dest1:              [1]string{dest0},
+	}
+	if n == 1 {
+		p.DestTerminalIDs = p.dest1[:]
+	}
+	return p, nil
 }
 
 // response is the shared body of SUBMIT_RESP and DELIVER_RESP.
