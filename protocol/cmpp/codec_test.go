@@ -409,3 +409,28 @@ func TestMsgID(t *testing.T) {
 		t.Errorf("Next = %s, %s, want distinct ids of gateway 7 with consecutive sequences", a, b)
 	}
 }
+
+func TestCodec_RealTraffic(t *testing.T) {
+	for _, tt := range realStreams {
+		t.Run(tt.name, func(t *testing.T) {
+			r := bytes.NewReader(mustHex(t, tt.hex))
+			for i := range tt.frames {
+				frame, err := ReadFrame(r, nil)
+				if err != nil {
+					t.Fatalf("frame %d: ReadFrame: %v", i, err)
+				}
+				p, err := Parse(tt.v, frame)
+				if err != nil {
+					t.Fatalf("frame %d: Parse: %v", i, err)
+				}
+				if got := p.AppendMarshal(nil); !bytes.Equal(got, frame) {
+					t.Errorf("frame %d: AppendMarshal =\n%x\nwant\n%x", i, got, frame)
+				}
+				t.Logf("frame %d: %+v", i, p)
+			}
+			if r.Len() != 0 {
+				t.Errorf("%d bytes left after %d frames", r.Len(), tt.frames)
+			}
+		})
+	}
+}

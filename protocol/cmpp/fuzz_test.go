@@ -18,6 +18,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(mustHex(f, tt.hex), tt.v.Is3())
 	}
 	f.Add(mustHex(f, smsgateLongSubmit)[:0x12b], false)
+	for _, tt := range realStreams {
+		b := mustHex(f, tt.hex)
+		f.Add(b[:binary.BigEndian.Uint32(b)], tt.v.Is3())
+	}
 	f.Fuzz(func(t *testing.T, b []byte, v3 bool) {
 		v := V20
 		if v3 {
