@@ -92,6 +92,7 @@ type ResultError struct {
 	Code    uint32
 }
 
+// Error names the response, the code and its meaning.
 func (e *ResultError) Error() string {
 	var text string
 	switch {

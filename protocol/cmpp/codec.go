@@ -26,6 +26,7 @@ const (
 // 4-byte status and result fields, 20-byte LinkID).
 func (v Version) Is3() bool { return v >= V30 }
 
+// String returns the version as major.minor, "3.0".
 func (v Version) String() string { return fmt.Sprintf("%d.%d", v>>4, v&0xf) }
 
 // CommandID is the Command_Id of a frame header.
@@ -51,6 +52,8 @@ const (
 // IsResponse reports whether id is a response command.
 func (id CommandID) IsResponse() bool { return id&0x80000000 != 0 }
 
+// String returns the specification's name without the CMPP_ prefix, or
+// the id in hex.
 func (id CommandID) String() string {
 	switch id {
 	case CmdConnect:

@@ -434,3 +434,22 @@ func TestCodec_RealTraffic(t *testing.T) {
 		})
 	}
 }
+
+func ExampleParse() {
+	// A CMPP 3.0 DELIVER carrying a status report (60-byte form).
+	d := NewReportDeliver(V30, "1066612366", Report{
+		MsgID: 0xb4c5530000010000, Stat: "DELIVRD", SubmitTime: "2406011200",
+		DoneTime: "2406011201", DestTerminalID: "13800138000",
+	})
+	d.MsgID, d.Seq = 0x522a4980002aa6ce, 7
+	frame := d.AppendMarshal(nil)
+
+	p, err := Parse(V30, frame)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, _ := p.(*Deliver).Receipt()
+	fmt.Println(len(frame), p.Command(), r.MsgID, r.Stat, r.Done.Format("2006-01-02 15:04"))
+	// Output: 169 DELIVER B4C5530000010000 DELIVRD 2024-06-01 12:01
+}

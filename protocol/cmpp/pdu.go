@@ -22,7 +22,10 @@ type Connect struct {
 
 const connectLen = HeaderLen + 6 + 16 + 1 + 4
 
-func (p *Connect) Command() CommandID     { return CmdConnect }
+// Command returns CmdConnect.
+func (p *Connect) Command() CommandID { return CmdConnect }
+
+// Sequence returns the Sequence_Id.
 func (p *Connect) Sequence() uint32       { return p.Seq }
 func (p *Connect) setSequence(seq uint32) { p.Seq = seq }
 
@@ -80,7 +83,10 @@ const (
 	connectResp3Len = HeaderLen + 4 + 16 + 1
 )
 
-func (p *ConnectResp) Command() CommandID     { return CmdConnectResp }
+// Command returns CmdConnectResp.
+func (p *ConnectResp) Command() CommandID { return CmdConnectResp }
+
+// Sequence returns the Sequence_Id.
 func (p *ConnectResp) Sequence() uint32       { return p.Seq }
 func (p *ConnectResp) setSequence(seq uint32) { p.Seq = seq }
 
@@ -156,7 +162,10 @@ type Submit struct {
 	dest1 [1]string // backs DestTerminalIDs for one destination after Parse
 }
 
-func (p *Submit) Command() CommandID     { return CmdSubmit }
+// Command returns CmdSubmit.
+func (p *Submit) Command() CommandID { return CmdSubmit }
+
+// Sequence returns the Sequence_Id.
 func (p *Submit) Sequence() uint32       { return p.Seq }
 func (p *Submit) setSequence(seq uint32) { p.Seq = seq }
 
@@ -359,6 +368,7 @@ type response struct {
 	Result uint32
 }
 
+// Sequence returns the Sequence_Id.
 func (p *response) Sequence() uint32       { return p.Seq }
 func (p *response) setSequence(seq uint32) { p.Seq = seq }
 
@@ -390,6 +400,7 @@ func (p *response) parse(cmd CommandID, b []byte) error {
 // and the Result (21 bytes in 2.0, 24 in 3.0).
 type SubmitResp struct{ response }
 
+// Command returns CmdSubmitResp.
 func (p *SubmitResp) Command() CommandID { return CmdSubmitResp }
 
 // AppendMarshal appends the frame to b.
@@ -406,6 +417,7 @@ func (p *SubmitResp) parse(b []byte) error {
 // (21 bytes in 2.0, 24 in 3.0).
 type DeliverResp struct{ response }
 
+// Command returns CmdDeliverResp.
 func (p *DeliverResp) Command() CommandID { return CmdDeliverResp }
 
 // AppendMarshal appends the frame to b.
@@ -443,7 +455,10 @@ type Deliver struct {
 	LinkID string
 }
 
-func (p *Deliver) Command() CommandID     { return CmdDeliver }
+// Command returns CmdDeliver.
+func (p *Deliver) Command() CommandID { return CmdDeliver }
+
+// Sequence returns the Sequence_Id.
 func (p *Deliver) Sequence() uint32       { return p.Seq }
 func (p *Deliver) setSequence(seq uint32) { p.Seq = seq }
 
@@ -540,7 +555,10 @@ func (p *Deliver) parse(v Version, b []byte) error {
 // ActiveTest is CMPP_ACTIVE_TEST, the keep-alive probe (header only).
 type ActiveTest struct{ Seq uint32 }
 
-func (p *ActiveTest) Command() CommandID     { return CmdActiveTest }
+// Command returns CmdActiveTest.
+func (p *ActiveTest) Command() CommandID { return CmdActiveTest }
+
+// Sequence returns the Sequence_Id.
 func (p *ActiveTest) Sequence() uint32       { return p.Seq }
 func (p *ActiveTest) setSequence(seq uint32) { p.Seq = seq }
 
@@ -555,7 +573,10 @@ type ActiveTestResp struct {
 	Reserved uint8
 }
 
-func (p *ActiveTestResp) Command() CommandID     { return CmdActiveTestResp }
+// Command returns CmdActiveTestResp.
+func (p *ActiveTestResp) Command() CommandID { return CmdActiveTestResp }
+
+// Sequence returns the Sequence_Id.
 func (p *ActiveTestResp) Sequence() uint32       { return p.Seq }
 func (p *ActiveTestResp) setSequence(seq uint32) { p.Seq = seq }
 
@@ -567,7 +588,10 @@ func (p *ActiveTestResp) AppendMarshal(b []byte) []byte {
 // Terminate is CMPP_TERMINATE, the request to end the session (header only).
 type Terminate struct{ Seq uint32 }
 
-func (p *Terminate) Command() CommandID     { return CmdTerminate }
+// Command returns CmdTerminate.
+func (p *Terminate) Command() CommandID { return CmdTerminate }
+
+// Sequence returns the Sequence_Id.
 func (p *Terminate) Sequence() uint32       { return p.Seq }
 func (p *Terminate) setSequence(seq uint32) { p.Seq = seq }
 
@@ -579,7 +603,10 @@ func (p *Terminate) AppendMarshal(b []byte) []byte {
 // TerminateResp is CMPP_TERMINATE_RESP (header only).
 type TerminateResp struct{ Seq uint32 }
 
-func (p *TerminateResp) Command() CommandID     { return CmdTerminateResp }
+// Command returns CmdTerminateResp.
+func (p *TerminateResp) Command() CommandID { return CmdTerminateResp }
+
+// Sequence returns the Sequence_Id.
 func (p *TerminateResp) Sequence() uint32       { return p.Seq }
 func (p *TerminateResp) setSequence(seq uint32) { p.Seq = seq }
 
