@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"taxsms/importer"
 	"taxsms/pii"
@@ -64,7 +65,9 @@ func BenchmarkImport_Million(b *testing.B) {
 			{importer.Taxpayers, fs.Taxpayers},
 			{importer.Contacts, fs.Contacts},
 		} {
+			start := time.Now()
 			rep, err := importer.File(ctx, db, f.kind, f.path, importer.Options{})
+			b.Logf("%s: %d rows in %v", filepath.Base(f.path), rep.Rows, time.Since(start).Round(time.Millisecond))
 			if err != nil {
 				b.Fatalf("%v\n%v", err, rep)
 			}

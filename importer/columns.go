@@ -151,6 +151,9 @@ func (e enum) alias(v, domain string) enum {
 }
 
 func (e enum) parse(s string) (string, bool) {
+	if v, ok := e.values[s]; ok { // most cells are written as listed
+		return v, true
+	}
 	v, ok := e.values[strings.ToLower(s)]
 	return v, ok
 }

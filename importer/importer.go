@@ -94,6 +94,8 @@ func (k Kind) Columns() [][]string {
 }
 
 // Store is what an import needs of the database; *store.DB satisfies it.
+// It is larger than the house's one-to-three methods because File serves
+// every kind; each kind uses one key map or two and one Upsert method.
 // Each Upsert method must write all its rows in one transaction, or none
 // of them if it fails or the sequence yields an error.
 type Store interface {
@@ -453,7 +455,7 @@ func (r *run) pass1() error {
 		case Offices:
 			o := r.parseOffice(c)
 			if r.dup(c, o.Office.Code) {
-				r.offices[o.Office.Code] = 0
+				r.offices[strings.Clone(o.Office.Code)] = 0
 			}
 		case Users:
 			u := r.parseUser(c)
@@ -579,61 +581,118 @@ func (r *run) errChanged(row int) error {
 // goodRows reads the file again and yields each good row parsed, writing
 // the bad ones to the rejects file. It yields an error, and stops, if the
 // file cannot be read or no longer matches what pass 1 saw.
+//
+// Reading and parsing run in a goroutine of their own, a batch of rows
+// ahead of the store, so that they use the second core while the store
+// writes. The goroutine ends before the sequence returns.
 func goodRows[T any](r *run, parse func(*rowCtx) T) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		ctx, cancel := context.WithCancel(r.ctx)
+		batches := make(chan rowBatch[T], 4)
+		go produceRows(ctx, r, parse, batches)
+		defer func() {
+			cancel()
+			for range batches { // wait for produceRows to end
+			}
+		}()
 		var zero T
-		src, err := open(r.path)
+		for b := range batches {
+			for _, v := range b.items {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if b.err != nil {
+				yield(zero, b.err)
+				return
+			}
+		}
+	}
+}
+
+// rowBatch is a run of good rows and, last, an error that ends the file.
+type rowBatch[T any] struct {
+	items []T
+	err   error
+}
+
+// batchSize is how many parsed rows produceRows hands over at once.
+const batchSize = 256
+
+// produceRows is pass 2's reader: it sends the good rows of the file in
+// batches to out, writes the bad ones to the rejects file, and closes out
+// when the file ends, on the first error (sent last), or when ctx is done.
+func produceRows[T any](ctx context.Context, r *run, parse func(*rowCtx) T, out chan<- rowBatch[T]) {
+	defer close(out)
+	b := rowBatch[T]{items: make([]T, 0, batchSize)}
+	send := func() bool {
+		select {
+		case out <- b:
+			b = rowBatch[T]{items: make([]T, 0, batchSize)}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	fail := func(err error) {
+		b.err = err
+		send()
+	}
+	src, err := open(r.path)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer src.close()
+	if _, _, err := src.next(); err != nil { // the header, checked in pass 1
+		fail(err)
+		return
+	}
+	c := &rowCtx{r: r, src: src}
+	n := 0
+	for {
+		row, cells, err := src.next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
-			yield(zero, err)
+			fail(err)
 			return
 		}
-		defer src.close()
-		if _, _, err := src.next(); err != nil { // the header, checked in pass 1
-			yield(zero, err)
+		n++
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if r.bad[row] {
+			if err := r.reject(row, cells); err != nil {
+				fail(err)
+				return
+			}
+			continue
+		}
+		c.reset(row, cells)
+		if !c.shape() {
+			fail(r.errChanged(row))
 			return
 		}
-		c := &rowCtx{r: r, src: src}
-		n := 0
-		for {
-			row, cells, err := src.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			n++
-			if n%4096 == 0 {
-				if err := r.ctx.Err(); err != nil {
-					yield(zero, err)
-					return
-				}
-			}
-			if r.bad[row] {
-				if err := r.reject(row, cells); err != nil {
-					yield(zero, err)
-					return
-				}
-				continue
-			}
-			c.reset(row, cells)
-			if !c.shape() {
-				yield(zero, r.errChanged(row))
-				return
-			}
-			v := parse(c)
-			if len(c.errs) > 0 {
-				yield(zero, r.errChanged(row))
-				return
-			}
-			if !yield(v, nil) {
-				return
-			}
+		v := parse(c)
+		if len(c.errs) > 0 {
+			fail(r.errChanged(row))
+			return
 		}
-		if n != r.rowsRead {
-			yield(zero, r.errChanged(n+1))
+		b.items = append(b.items, v)
+		if len(b.items) == batchSize && !send() {
+			return
 		}
+	}
+	if n != r.rowsRead {
+		b.err = r.errChanged(n + 1)
+	}
+	if len(b.items) > 0 || b.err != nil {
+		send()
 	}
 }
 
@@ -931,6 +990,17 @@ func taxTypes(s string) []string {
 	return out
 }
 
+// normalIdentifier is taxsms.NormalizeIdentifier, without its cost for an
+// identifier already in normal form.
+func normalIdentifier(s string) string {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !(b >= '0' && b <= '9' || b >= 'A' && b <= 'Z') {
+			return taxsms.NormalizeIdentifier(s)
+		}
+	}
+	return s
+}
+
 func (r *run) parseContact(c *rowCtx) *taxsms.Contact {
 	ct := &taxsms.Contact{
 		Name:          c.get(cName),
@@ -938,7 +1008,7 @@ func (r *run) parseContact(c *rowCtx) *taxsms.Contact {
 		Status:        taxsms.ServiceStatus(c.enum(cStatus, serviceStatuses, string(taxsms.ServiceActive))),
 		StatusChannel: taxsms.ChannelImport,
 	}
-	if id := taxsms.NormalizeIdentifier(c.get(cIdentifier)); id == "" {
+	if id := normalIdentifier(c.get(cIdentifier)); id == "" {
 		c.fail(cIdentifier, "required")
 		ct.TaxpayerID = 1
 	} else if tp, ok := r.taxpayers[id]; ok {
