@@ -319,6 +319,9 @@ func appendStatus(b []byte, v Version, x uint32) []byte {
 // fixed returns the text of a fixed-width field: cut at the first NUL,
 // spaces trimmed. It is a substring of s, so it allocates nothing.
 func fixed(s string) string {
+	if len(s) > 0 && s[0] == 0 { // empty, the common case
+		return ""
+	}
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
@@ -356,12 +359,9 @@ func (r *reader) u64() uint64 {
 }
 
 func (r *reader) text(n int) string {
-	o := r.off - r.base
+	f := r.s[r.off-r.base:][:n]
 	r.off += n
-	if r.s[o] == 0 {
-		return ""
-	}
-	return fixed(r.s[o : o+n])
+	return fixed(f)
 }
 
 // tail returns the text of the n-byte field at r.off, copied on its own, and
