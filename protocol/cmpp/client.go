@@ -39,7 +39,9 @@ type ClientConfig struct {
 	// DELIVER_RESP is written. A nil error answers Result 0; an error answers
 	// Result 9 (or the code of a *ResultError) so that the gateway resends.
 	// Calls come from Workers goroutines (default 1), in order per worker.
-	// Deliver.Content is the handler's to keep.
+	// Deliver.Content is the handler's to keep. A DELIVER resent with the
+	// Sequence_Id and Msg_Id of one already accepted is answered again
+	// without a second call.
 	OnDeliver func(ctx context.Context, d *Deliver) error
 	Workers   int
 

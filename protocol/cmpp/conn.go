@@ -91,7 +91,8 @@ type Conn struct {
 	wbuf    []byte
 	writers atomic.Int32 // senders between announcing themselves and writing
 
-	calls sync.Pool // of *call, each with its channel and timer
+	calls    sync.Pool // of *call, each with its channel and timer
+	answered answered  // recent successful answers to inbound requests
 
 	mu      sync.Mutex
 	pending map[uint32]*call
@@ -119,7 +120,7 @@ type call struct {
 }
 
 func newConn(nc net.Conn, br *bufio.Reader, v Version, set settings) *Conn {
-	return &Conn{
+	c := &Conn{
 		nc:      nc,
 		br:      br,
 		v:       v,
@@ -131,6 +132,8 @@ func newConn(nc net.Conn, br *bufio.Reader, v Version, set settings) *Conn {
 		start:   time.Now(),
 		done:    make(chan struct{}),
 	}
+	c.answered.init(max(64, 4*set.window))
+	return c
 }
 
 // run starts the Conn's goroutines.
@@ -485,6 +488,11 @@ func (c *Conn) work(ctx context.Context) {
 		}
 		switch p := p.(type) {
 		case *Deliver:
+			if a, ok := c.answered.lookup(p.Seq, p.MsgID); ok {
+				c.set.log.Info("cmpp: resent DELIVER answered again", "seq", p.Seq, "msg_id", p.MsgID)
+				c.answer(&sr, &dr, CmdDeliver, p.Seq, a.respID, ResultOK)
+				continue
+			}
 			result := ResultOK
 			if c.onDeliver != nil {
 				if err := c.onDeliver(ctx, p); err != nil {
@@ -496,16 +504,67 @@ func (c *Conn) work(ctx context.Context) {
 					c.set.log.Warn("cmpp: deliver refused", "msg_id", p.MsgID, "result", result, "err", err)
 				}
 			}
+			if result == ResultOK {
+				c.answered.store(p.Seq, answer{reqID: p.MsgID, respID: p.MsgID})
+			}
 			c.answer(&sr, &dr, CmdDeliver, p.Seq, p.MsgID, result)
 		case *Submit:
+			if a, ok := c.answered.lookup(p.Seq, p.MsgID); ok {
+				c.set.log.Info("cmpp: resent SUBMIT answered again", "seq", p.Seq, "msg_id", a.respID)
+				c.answer(&sr, &dr, CmdSubmit, p.Seq, a.respID, ResultOK)
+				continue
+			}
 			id, result, err := c.onSubmit(ctx, c, p)
 			if err != nil {
 				c.set.log.Info("cmpp: submit left unanswered", "seq", p.Seq, "err", err)
 				continue
 			}
+			if result == ResultOK {
+				c.answered.store(p.Seq, answer{reqID: p.MsgID, respID: id})
+			}
 			c.answer(&sr, &dr, CmdSubmit, p.Seq, id, result)
 		}
 	}
+}
+
+// answered remembers the last successful answers to inbound SUBMITs or
+// DELIVERs, so that a request resent after a lost response (same
+// Sequence_Id and Msg_Id) is answered again, with the same Msg_Id, without
+// being handled twice.
+type answered struct {
+	mu   sync.Mutex
+	m    map[uint32]answer
+	ring []uint32 // sequence numbers in m, oldest overwritten first
+	next int
+}
+
+type answer struct{ reqID, respID MsgID }
+
+func (a *answered) init(n int) {
+	a.m = make(map[uint32]answer, n)
+	a.ring = make([]uint32, 0, n)
+}
+
+func (a *answered) lookup(seq uint32, reqID MsgID) (answer, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	x, ok := a.m[seq]
+	return x, ok && x.reqID == reqID
+}
+
+func (a *answered) store(seq uint32, x answer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.m[seq]; !ok {
+		if len(a.ring) < cap(a.ring) {
+			a.ring = append(a.ring, seq)
+		} else {
+			delete(a.m, a.ring[a.next])
+			a.ring[a.next] = seq
+			a.next = (a.next + 1) % len(a.ring)
+		}
+	}
+	a.m[seq] = x
 }
 
 // keepAlive sends ACTIVE_TEST when nothing has been read for the idle

@@ -681,3 +681,46 @@ func ExampleDial() {
 	fmt.Println(c.Version(), protocol.NormalizeID(resp.MsgID.String()))
 	// Output: 3.0 60A5E00000010001
 }
+
+func TestConn_ResentRequest(t *testing.T) {
+	var calls atomic.Int32
+	addr := startServer(t, ServerConfig{OnSubmit: func(context.Context, *Conn, *Submit) (MsgID, uint32, error) {
+		return MsgID(100 + calls.Add(1)), ResultOK, nil
+	}})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ts := uint32(601093000)
+	login := &Connect{Seq: 1, SourceAddr: "900001", Version: V30, Timestamp: ts,
+		AuthenticatorSource: AuthenticatorSource("900001", "888888", ts, true)}
+	nc.Write(login.AppendMarshal(nil))
+	if f, err := ReadFrame(nc, nil); err != nil || f[15] != 0 {
+		t.Fatalf("login: %x, %v", f, err)
+	}
+	// The same SUBMIT twice, as a client does when the first answer is lost.
+	s := testSubmit("重发")
+	s.Version, s.Seq = V30, 5
+	frame := s.AppendMarshal(nil)
+	var ids []MsgID
+	for range 2 {
+		nc.Write(frame)
+		f, err := ReadFrame(nc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Parse(V30, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := p.(*SubmitResp)
+		if r.Seq != 5 || r.Result != 0 {
+			t.Fatalf("SubmitResp = %+v, want seq 5, result 0", r)
+		}
+		ids = append(ids, r.MsgID)
+	}
+	if ids[0] != ids[1] || calls.Load() != 1 {
+		t.Errorf("ids %v after %d OnSubmit calls, want one call and the same id twice", ids, calls.Load())
+	}
+}

@@ -28,7 +28,9 @@ type ServerConfig struct {
 	// OnSubmit answers a SUBMIT with the Msg_Id and Result to send back. A
 	// non-nil error sends no response at all (a lost answer, for tests).
 	// nil answers Result 0 with an id from MsgIDs. Calls come from Workers
-	// goroutines (default 1); Submit.Content is the handler's to keep.
+	// goroutines (default 1); Submit.Content is the handler's to keep. A
+	// SUBMIT resent with the Sequence_Id of one recently answered with
+	// Result 0 gets the same answer again without a second call.
 	OnSubmit func(ctx context.Context, c *Conn, s *Submit) (MsgID, uint32, error)
 	Workers  int
 	// OnLogin is called with each new session before it is served, from
