@@ -61,11 +61,19 @@
 // (T = 60 s, N = 3 tries), ACTIVE_TEST after 3 idle minutes and a Close that
 // drains the window and sends TERMINATE.
 //
+// A request resent after a lost response is recognised by its Sequence_Id
+// (and Msg_Id for DELIVER) among the last few hundred successful answers and
+// answered again rather than handled twice. A throttle answer (Result 8) is
+// returned to the caller as protocol.ErrThrottled; the Conn does not pace
+// itself.
+//
 // # Known limits
 //
 // QUERY, CANCEL and FWD are not implemented: they are reported by Parse as
 // ErrUnsupported and ignored by a Conn. Msg_Content is carried as raw bytes
 // with its Msg_Fmt; encoding and splitting text is the business of the caller.
 // Which form of Source_Addr enters the login MD5 when the SP id is shorter than
-// six characters is not settled among gateways (see ClientConfig.UnpaddedAuth).
+// six characters is not settled among gateways (see ClientConfig.UnpaddedAuth);
+// a server accepts both. Frames are decoded strictly: a Total_Length that
+// disagrees with Msg_Length and DestUsr_tl is an error, not padding.
 package cmpp
