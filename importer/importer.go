@@ -25,7 +25,10 @@
 // what a spreadsheet shows only after a cell that holds line breaks. An
 // .xlsx file's dates may be text or date cells; other cells are read as
 // text, so an identifier typed as a number has already lost its last digits
-// to the spreadsheet and is reported as invalid.
+// to the spreadsheet and is reported as invalid. A contact whose service
+// status cell is empty is imported as active: re-importing an old file
+// would set a contact who has since opted out active again, unless the
+// store refuses that change.
 package importer
 
 import (
@@ -81,7 +84,7 @@ func ParseKind(s string) (Kind, error) {
 	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers or contacts", s)
 }
 
-// Columns returns the headers a file of kind k may have: for each column,
+// Columns returns the headers a file of kind k, one of the Kinds, may have: for each column,
 // its English name followed by the other accepted headers, Chinese first.
 // Headers match after trimming spaces, a byte order mark and '*', in any
 // case.
@@ -205,7 +208,7 @@ const maxMessageLines = 20
 // from the store or the file system, and nothing was imported then either.
 func File(ctx context.Context, st Store, kind Kind, path string, opt Options) (*Report, error) {
 	if kind < Offices || kind > Contacts {
-		return nil, fmt.Errorf("importer: unknown kind %d", kind)
+		return &Report{File: filepath.Base(path), Kind: kind}, fmt.Errorf("importer: unknown kind %d", kind)
 	}
 	r := &run{
 		ctx:  ctx,
@@ -494,7 +497,7 @@ func (r *run) dup(c *rowCtx, key string) bool {
 		return false
 	}
 	if first, ok := r.seen[key]; ok {
-		r.duplicate(c, first)
+		r.duplicate(c, first, key)
 		return false
 	}
 	r.seen[strings.Clone(key)] = c.row
@@ -503,14 +506,15 @@ func (r *run) dup(c *rowCtx, key string) bool {
 
 func (r *run) dupID(c *rowCtx, key int64) {
 	if first, ok := r.seenID[key]; ok {
-		r.duplicate(c, first)
+		r.duplicate(c, first, "")
 		return
 	}
 	r.seenID[key] = c.row
 }
 
-// duplicate reports rows first and c.row as having the same key.
-func (r *run) duplicate(c *rowCtx, first int) {
+// duplicate reports rows first and c.row as having the same key, shown as
+// the first row's value if not "".
+func (r *run) duplicate(c *rowCtx, first int, key string) {
 	col, what := 0, ""
 	if r.kind == Contacts {
 		col, what = cRole, " (the same taxpayer and role)"
@@ -518,7 +522,7 @@ func (r *run) duplicate(c *rowCtx, first int) {
 	c.fail(col, fmt.Sprintf("duplicate of row %d%s", first, what))
 	if !r.bad[first] {
 		r.addError(RowError{File: r.rep.File, Row: first, Column: r.header[r.pos[col]], Field: r.cols[col].name,
-			Reason: fmt.Sprintf("duplicated by row %d%s", c.row, what)})
+			Value: strings.Clone(key), Reason: fmt.Sprintf("duplicated by row %d%s", c.row, what)})
 	}
 }
 

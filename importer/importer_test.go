@@ -221,6 +221,18 @@ func TestFile_SkipInvalid(t *testing.T) {
 		}
 	})
 
+	t.Run("RejectsFileReads", func(t *testing.T) {
+		// The error column of a rejects file is ignored, so it can be
+		// corrected and imported as it is; uncorrected, every row is bad.
+		rep, err := importer.File(context.Background(), db, importer.Taxpayers, rep.RejectsPath, importer.Options{})
+		if got, want := taxsms.ErrorCode(err), taxsms.EINVALID; got != want {
+			t.Fatalf("ErrorCode = %q, want %q", got, want)
+		}
+		if rep.Rows != 10 || rep.Rejected != 10 {
+			t.Errorf("report = %v, want 10 rows all rejected", rep)
+		}
+	})
+
 	t.Run("HeaderStillFails", func(t *testing.T) {
 		_, err := importer.File(context.Background(), db, importer.Taxpayers, filepath.Join("testdata", "taxpayers_columns.csv"), importer.Options{SkipInvalid: true, RejectsPath: filepath.Join(dir, "x.csv")})
 		if got, want := taxsms.ErrorCode(err), taxsms.EINVALID; got != want {

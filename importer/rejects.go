@@ -10,14 +10,16 @@ import (
 
 // rejects is a rejects file being written: CSV in UTF-8 with a byte order
 // mark (which spreadsheets need to read it as UTF-8), the input's named
-// columns, and ErrorHeader last.
+// columns, and ErrorHeader last. The fields of a row that had more than
+// the header follow its error, so the row stays too long until corrected.
 type rejects struct {
-	path string
-	f    *os.File
-	b    *bufio.Writer
-	w    *csv.Writer
-	keep []int // input columns written
-	rec  []string
+	path  string
+	f     *os.File
+	b     *bufio.Writer
+	w     *csv.Writer
+	keep  []int // input columns written
+	width int   // columns of the input's header
+	rec   []string
 }
 
 func createRejects(path string, header []string) (*rejects, error) {
@@ -25,7 +27,7 @@ func createRejects(path string, header []string) (*rejects, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rejects file: %w", err)
 	}
-	r := &rejects{path: path, f: f, b: bufio.NewWriter(f)}
+	r := &rejects{path: path, f: f, b: bufio.NewWriter(f), width: len(header)}
 	r.b.WriteString("\ufeff")
 	r.w = csv.NewWriter(r.b)
 	r.w.UseCRLF = true
@@ -53,6 +55,9 @@ func (r *rejects) write(cells []string, reason string) error {
 		r.rec = append(r.rec, v)
 	}
 	r.rec = append(r.rec, reason)
+	if len(cells) > r.width && !blank(cells[r.width:]) {
+		r.rec = append(r.rec, cells[r.width:]...)
+	}
 	if err := r.w.Write(r.rec); err != nil {
 		return r.fail(err)
 	}
