@@ -46,9 +46,6 @@ type batcher struct {
 	name      string                // the single-row INSERT query
 	returning string                // columns to return, or ""
 	scan      func(*sql.Rows) error // called for each returned row
-	// done, if set, is called after each batch once its returned rows are
-	// closed: only then may the transaction run another statement.
-	done func() error
 
 	full *sql.Stmt // the statement for a full batch, prepared on first use
 	args []any
@@ -100,10 +97,7 @@ func (b *batcher) flush() error {
 		}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || b.done == nil {
-		return err
-	}
-	return b.done()
+	return rows.Err()
 }
 
 // close releases the prepared statement.

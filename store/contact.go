@@ -17,7 +17,7 @@ func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		st, err := db.prepareContacts(ctx, tx)
+		st, err := tx.PrepareContext(ctx, db.q("InsertContact"))
 		if err != nil {
 			return err
 		}
@@ -26,32 +26,15 @@ func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 	})
 }
 
-// contactStmts are the statements that write contacts, prepared once per
-// transaction.
-type contactStmts struct{ insert, event *sql.Stmt }
-
-func (db *DB) prepareContacts(ctx context.Context, tx *sql.Tx) (*contactStmts, error) {
-	ins, err := tx.PrepareContext(ctx, db.q("InsertContact"))
-	if err != nil {
-		return nil, err
-	}
-	ev, err := tx.PrepareContext(ctx, db.q("InsertContactEvent"))
-	if err != nil {
-		ins.Close()
-		return nil, err
-	}
-	return &contactStmts{ins, ev}, nil
-}
-
-func (s *contactStmts) Close() { s.insert.Close(); s.event.Close() }
-
-func (db *DB) insertContact(ctx context.Context, st *contactStmts, c *taxsms.Contact) error {
+// insertContact inserts c. Its first service event is its own row (see the
+// view contact_history).
+func (db *DB) insertContact(ctx context.Context, st *sql.Stmt, c *taxsms.Contact) error {
 	now := db.Now().UTC().Truncate(1e6)
 	enc, hash, mask := db.sealMobile(c.Mobile)
 	if c.StatusSince.IsZero() {
 		c.StatusSince = now
 	}
-	err := st.insert.QueryRowContext(ctx, c.TaxpayerID, string(c.Role), c.Name, enc, hash, mask,
+	err := st.QueryRowContext(ctx, c.TaxpayerID, string(c.Role), c.Name, enc, hash, mask,
 		string(c.Status), ms(c.StatusSince), string(c.StatusChannel), ms(now), ms(now)).Scan(&c.ID)
 	switch db.d.violation(err) {
 	case "unique":
@@ -63,8 +46,7 @@ func (db *DB) insertContact(ctx context.Context, st *contactStmts, c *taxsms.Con
 		return fmt.Errorf("insert contact: %w", err)
 	}
 	c.CreatedAt, c.UpdatedAt = now, now
-	_, err = st.event.ExecContext(ctx, c.ID, ms(c.StatusSince), string(c.Status), string(c.StatusChannel), mask)
-	return err
+	return nil
 }
 
 // UpdateContact saves c's role, name, number and service status. A change of
@@ -92,6 +74,9 @@ func (db *DB) updateContact(ctx context.Context, tx *sql.Tx, c *taxsms.Contact) 
 		since = now
 	}
 	enc, hash, mask := db.sealMobile(c.Mobile)
+	if _, err := tx.ExecContext(ctx, db.q("KeepFirstContactEvent"), c.ID, hash, string(c.Status), c.ID); err != nil {
+		return false, err
+	}
 	res, err := tx.ExecContext(ctx, db.q("UpdateContactService"), enc, hash, mask, string(c.Status), ms(since),
 		string(c.StatusChannel), ms(now), c.ID, hash, string(c.Status))
 	if err != nil {

@@ -201,8 +201,8 @@ type contactKey struct {
 }
 
 // UpsertContacts inserts or updates contacts by taxpayer and role in one
-// transaction. A new contact, number or status is recorded as a service
-// event; a row equal to the stored one is left alone. New contacts are
+// transaction. A new number or status is recorded as a service event; a row
+// equal to the stored one is left alone. New contacts are
 // inserted in batches, so the IDs of the yielded values are not set. Errors
 // roll everything back.
 func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (Upserted, error) {
@@ -228,27 +228,7 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		n = Upserted{}
 		qctx := context.WithoutCancel(ctx) // see cancelled
-		events := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertContactEvent"}
-		defer events.close()
-		var inserted [][5]any // returned by the last batch: the first event of each contact
-		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertContact",
-			returning: "id, status_since, status, status_channel, mobile_mask",
-			scan: func(rows *sql.Rows) error {
-				var id, since int64
-				var status, channel, mask string
-				err := rows.Scan(&id, &since, &status, &channel, &mask)
-				inserted = append(inserted, [5]any{id, since, status, channel, mask})
-				return err
-			},
-			done: func() error {
-				for _, e := range inserted {
-					if err := events.add(e[:]...); err != nil {
-						return err
-					}
-				}
-				inserted = inserted[:0]
-				return nil
-			}}
+		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertContact"}
 		defer ins.close()
 		for c, err := range cs {
 			if err != nil {
@@ -294,10 +274,8 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 		err := ins.flush()
 		if db.d.violation(err) == "foreign" {
 			return taxsms.Invalid("taxpayer", "a contact refers to a taxpayer that does not exist")
-		} else if err != nil {
-			return err
 		}
-		return events.flush()
+		return err
 	})
 	return n, err
 }

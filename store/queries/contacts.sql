@@ -22,8 +22,16 @@ UPDATE contacts SET role = ?, updated_at = ? WHERE id = ? AND role <> ?;
 SELECT id, taxpayer_id, role, name, mobile_enc, status, status_since, status_channel, created_at, updated_at
 FROM contacts
 
+-- name: KeepFirstContactEvent
+-- Before a contact's number or status first changes, its first state moves
+-- from its row to contact_events (see the view contact_history).
+INSERT INTO contact_events (contact_id, at, status, channel, mobile_mask)
+SELECT id, status_since, status, status_channel, mobile_mask FROM contacts
+WHERE id = ? AND (mobile_hash <> ? OR status <> ?)
+  AND NOT EXISTS (SELECT 1 FROM contact_events WHERE contact_id = ?);
+
 -- name: SelectContactEvents
-SELECT contact_id, at, status, channel, mobile_mask FROM contact_events WHERE contact_id = ? ORDER BY at, id;
+SELECT contact_id, at, status, channel, mobile_mask FROM contact_history WHERE contact_id = ? ORDER BY at;
 
 -- name: SelectContactKeys
 SELECT taxpayer_id, role, id FROM contacts;

@@ -80,6 +80,15 @@ CREATE TABLE contact_events (
 );
 CREATE INDEX contact_events_contact ON contact_events (contact_id, at);
 
+-- A contact's service history. A contact's first state lives in its own row
+-- until it first changes: only then are its first state and the change
+-- written to contact_events, which keeps bulk imports to one row a contact.
+CREATE VIEW contact_history AS
+SELECT contact_id, at, status, channel, mobile_mask FROM contact_events
+UNION ALL
+SELECT c.id, c.status_since, c.status, c.status_channel, c.mobile_mask FROM contacts c
+WHERE NOT EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_id = c.id);
+
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY,
     direction       TEXT NOT NULL,
@@ -129,6 +138,7 @@ CREATE TABLE message_parts (
 CREATE INDEX message_parts_carrier ON message_parts (carrier_msg_id);
 
 -- +goose Down
+DROP VIEW contact_history;
 DROP TABLE message_parts;
 DROP TABLE message_events;
 DROP TABLE messages;
