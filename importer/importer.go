@@ -26,9 +26,8 @@
 // .xlsx file's dates may be text or date cells; other cells are read as
 // text, so an identifier typed as a number has already lost its last digits
 // to the spreadsheet and is reported as invalid. A contact whose service
-// status cell is empty is imported as active: re-importing an old file
-// would set a contact who has since opted out active again, unless the
-// store refuses that change.
+// status cell is empty is imported as active; the store never lets an import
+// change the status of a contact who opted out (see store.UpsertContacts).
 package importer
 
 import (

@@ -202,12 +202,15 @@ type contactKey struct {
 
 // UpsertContacts inserts or updates contacts by taxpayer and role in one
 // transaction. A new number or status is recorded as a service event; a row
-// equal to the stored one is left alone. New contacts are
+// equal to the stored one is left alone. An import (StatusChannel import)
+// never changes the status of a contact who opted out: only the contact
+// may opt in again. New contacts are
 // inserted in batches, so the IDs of the yielded values are not set. Errors
 // roll everything back.
 func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (Upserted, error) {
 	var n Upserted
 	existing := make(map[contactKey]int64)
+	optedOut := make(map[int64]bool)
 	rows, err := db.db.QueryContext(ctx, db.q("SelectContactKeys"))
 	if err != nil {
 		return n, err
@@ -215,11 +218,15 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 	for rows.Next() {
 		var k contactKey
 		var id int64
-		if err := rows.Scan(&k.taxpayer, &k.role, &id); err != nil {
+		var status string
+		if err := rows.Scan(&k.taxpayer, &k.role, &id, &status); err != nil {
 			rows.Close()
 			return n, err
 		}
 		existing[k] = id
+		if taxsms.ServiceStatus(status) == taxsms.ServiceOptedOut {
+			optedOut[id] = true
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -261,6 +268,9 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 				return taxsms.Errorf(taxsms.ECONFLICT, "role: taxpayer %d has two %s contacts", c.TaxpayerID, c.Role)
 			}
 			c.ID = id
+			if optedOut[id] && c.StatusChannel == taxsms.ChannelImport {
+				c.Status = taxsms.ServiceOptedOut // only the contact may opt in again
+			}
 			changed, err := db.updateContact(qctx, tx, c)
 			if err != nil {
 				return err

@@ -34,4 +34,4 @@ WHERE id = ? AND (mobile_hash <> ? OR status <> ?)
 SELECT contact_id, at, status, channel, mobile_mask FROM contact_history WHERE contact_id = ? ORDER BY at;
 
 -- name: SelectContactKeys
-SELECT taxpayer_id, role, id FROM contacts;
+SELECT taxpayer_id, role, id, status FROM contacts;

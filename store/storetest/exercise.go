@@ -457,8 +457,22 @@ func testUpsert(t *testing.T, db *store.DB) {
 	must(t, err)
 	events, err := db.ContactEvents(ctx, cs[1].ID)
 	must(t, err)
-	if len(events) != 2 || events[1].Mobile != "138****0003" || events[1].Channel != taxsms.ChannelImport {
+	if len(events) != 2 || events[0].Mobile != "138****0002" || events[1].Mobile != "138****0003" || events[1].Channel != taxsms.ChannelImport {
 		t.Errorf("events after number change = %+v", events)
+	}
+
+	// The contact opts out by SMS; re-importing the old file does not opt them back in.
+	cs[1].Status, cs[1].StatusChannel = taxsms.ServiceOptedOut, taxsms.ChannelSelf
+	must(t, db.UpdateContact(ctx, cs[1]))
+	n, err = db.UpsertContacts(ctx, seq(contacts("13800000003", taxsms.ServiceActive)...))
+	must(t, err)
+	if n != (store.Upserted{Unchanged: 2}) {
+		t.Errorf("UpsertContacts over an opted-out contact = %+v, want 2 unchanged", n)
+	}
+	got, err := db.FindContact(ctx, cs[1].ID)
+	must(t, err)
+	if got.Status != taxsms.ServiceOptedOut {
+		t.Errorf("status after re-import = %s, want opted_out", got.Status)
 	}
 }
 
