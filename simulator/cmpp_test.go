@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -303,4 +306,134 @@ func TestCMPP_Throttle(t *testing.T) {
 			t.Fatalf("Submit after the fault: %v", err)
 		}
 	})
+}
+
+func TestCMPP_Faults(t *testing.T) {
+	t.Run("NoResponse", func(t *testing.T) {
+		sim := start(t, testConfig())
+		c, err := cmppClient(t, sim, cmppAccount, func(cfg *cmpp.ClientConfig) {
+			cfg.ResponseTimeout = 100 * time.Millisecond
+			cfg.MaxTries = 3
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.SetFault(simulator.CMPP, simulator.Fault{NoResponse: 1})
+		if _, err := c.Submit(ctxT(t), cmppSubmit("13800000010", "resend me", false)); err != nil {
+			t.Fatalf("Submit with one lost answer: %v", err)
+		}
+		// The CMPP server Conn answers a resent SUBMIT (same Sequence_Id)
+		// from its memory: the simulator handles it once.
+		st := sim.Stats()[simulator.CMPP][cmppAccount]
+		if st.Submits != 1 || st.Segments != 1 || st.Faults != 1 {
+			t.Errorf("counters = %+v, want 1 submit, 1 segment, 1 fault", st)
+		}
+		sim.SetFault(simulator.CMPP, simulator.Fault{NoResponse: 3})
+		if _, err := c.Submit(ctxT(t), cmppSubmit("13800000010", "lost", false)); !errors.Is(err, protocol.ErrTimeout) {
+			t.Errorf("Submit with every answer lost: %v, want ErrTimeout", err)
+		}
+	})
+	t.Run("Drop", func(t *testing.T) {
+		sim := start(t, testConfig())
+		c, err := cmppClient(t, sim, cmppAccount, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.SetFault(simulator.CMPP, simulator.Fault{Drop: 1})
+		if _, err := c.Submit(ctxT(t), cmppSubmit("13800000011", "x", false)); !errors.Is(err, protocol.ErrClosed) {
+			t.Errorf("Submit on a dropped link: %v, want ErrClosed", err)
+		}
+		<-c.Done()
+		c2, err := cmppClient(t, sim, cmppAccount, nil)
+		if err != nil {
+			t.Fatalf("redial: %v", err)
+		}
+		if _, err := c2.Submit(ctxT(t), cmppSubmit("13800000011", "x", false)); err != nil {
+			t.Errorf("Submit after redial: %v", err)
+		}
+		if n := sim.Drop(simulator.CMPP, cmppAccount); n != 1 {
+			t.Errorf("Drop = %d, want 1", n)
+		}
+		<-c2.Done()
+		waitFor(t, "no active link", func() bool { return sim.Stats()[simulator.CMPP][cmppAccount].Active == 0 })
+		if st := sim.Stats()[simulator.CMPP][cmppAccount]; st.Connections != 2 {
+			t.Errorf("Connections = %d, want 2", st.Connections)
+		}
+	})
+	t.Run("Garbage", func(t *testing.T) {
+		sim := start(t, testConfig())
+		c, err := cmppClient(t, sim, cmppAccount, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.SetFault(simulator.CMPP, simulator.Fault{Garbage: 1})
+		_, err = c.Submit(ctxT(t), cmppSubmit("13800000012", "x", false))
+		if err == nil {
+			t.Fatal("Submit answered with garbage: no error")
+		}
+		<-c.Done()
+		if !errors.Is(c.Err(), protocol.ErrClosed) || !errors.Is(c.Err(), cmpp.ErrMalformed) {
+			t.Errorf("Err = %v, want ErrClosed and ErrMalformed", c.Err())
+		}
+	})
+	t.Run("Slow", func(t *testing.T) {
+		sim := start(t, testConfig())
+		c, err := cmppClient(t, sim, cmppAccount, func(cfg *cmpp.ClientConfig) { cfg.ResponseTimeout = 2 * time.Second })
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.SetFault(simulator.CMPP, simulator.Fault{Delay: 50 * time.Millisecond})
+		t0 := time.Now()
+		if _, err := c.Submit(ctxT(t), cmppSubmit("13800000013", "x", false)); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(t0); d < 50*time.Millisecond {
+			t.Errorf("answer after %v, want at least 50ms", d)
+		}
+	})
+}
+
+func TestCMPP_MO(t *testing.T) {
+	sim := start(t, testConfig())
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	re := sms.NewReassembler(sms.ReassemblerConfig{})
+	got := make(chan sms.Message, 1)
+	_, err := cmppClient(t, sim, cmppAccount, func(cfg *cmpp.ClientConfig) {
+		cfg.OnDeliver = func(_ context.Context, d *cmpp.Deliver) error {
+			msgs, err := re.Add(sms.Fragment{
+				Source: d.SrcTerminalID, Dest: d.DestID, Coding: sms.FromMsgFmt(d.MsgFmt),
+				Content: d.Content, UDHI: d.HasUDH(),
+			})
+			for _, m := range msgs {
+				got <- m
+			}
+			return err
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "FP 1234 " + strings.Repeat("我要查询发票真伪，", 10) // 98 characters: 2 segments
+	body := fmt.Sprintf(`{"protocol":"cmpp","account":%q,"from":"13800000000","to":"106353212366","text":%q}`, cmppAccount, text)
+	resp, err := http.Post(srv.URL+"/mo?wait=1", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /mo = %d %s, want 200", resp.StatusCode, b)
+	}
+	select {
+	case m := <-got:
+		if m.Text != text || m.Total != 2 || m.Incomplete() || m.Source != "13800000000" || m.Dest != "106353212366" {
+			t.Errorf("reassembled %+v, want %q in 2 parts from 13800000000 to 106353212366", m, text)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no MO reassembled")
+	}
+	if st := sim.Stats()[simulator.CMPP][cmppAccount]; st.MO != 2 {
+		t.Errorf("MO = %d, want 2", st.MO)
+	}
 }

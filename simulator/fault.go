@@ -3,9 +3,9 @@ package simulator
 import "time"
 
 // Fault is misbehaviour on demand for one protocol. Counts act on the next
-// submits (and are used up); rates act on every submit with that
-// probability; Delay slows every answer. A submit meets at most one of
-// Drop, Throttle, NoResponse and Garbage, tried in that order.
+// submits or answers (and are used up); rates act on each with that
+// probability; Delay slows every answer. A submit meets at most one of Drop
+// and Throttle, its answer at most one of NoResponse and Garbage.
 type Fault struct {
 	// Account limits the fault to one account; "" means all.
 	Account string `json:"account,omitempty"`
@@ -14,12 +14,13 @@ type Fault struct {
 	Drop int `json:"drop,omitempty"`
 	// Throttle answers the next Throttle submits with the throttle code.
 	Throttle int `json:"throttle,omitempty"`
-	// NoResponse accepts the next NoResponse submits (they count, and get
-	// their receipt) but loses their answers, so the SP times out and
-	// resends.
+	// NoResponse loses the next NoResponse submit answers on the wire,
+	// whatever they say: the submits are handled (an accepted one counts
+	// and gets its receipt) but the SP times out and resends, and the
+	// answer to a resend is one of the next answers too.
 	NoResponse int `json:"no_response,omitempty"`
-	// Garbage accepts the next Garbage submits and writes garbage bytes in
-	// place of their answers, which breaks the link.
+	// Garbage writes garbage bytes in place of the next Garbage submit
+	// answers, which breaks the link.
 	Garbage int `json:"garbage,omitempty"`
 	// The same, as a probability for every submit.
 	DropRate       float64 `json:"drop_rate,omitempty"`
@@ -44,8 +45,6 @@ const (
 	faultNone faultKind = iota
 	faultDrop
 	faultThrottle
-	faultNoResponse
-	faultGarbage
 )
 
 // SetFault replaces the fault of protocol p; the zero Fault clears it.
@@ -73,7 +72,7 @@ func (s *Simulator) Fault(p Protocol) Fault {
 	return srv.fault
 }
 
-// takeFault decides the fault for one submit of account and uses up a count.
+// takeFault decides the fault for one submit of account, using up a count.
 func (srv *server) takeFault(account string) (faultKind, time.Duration) {
 	srv.faultMu.Lock()
 	f := &srv.fault
@@ -87,18 +86,44 @@ func (srv *server) takeFault(account string) (faultKind, time.Duration) {
 		f.Drop, k = f.Drop-1, faultDrop
 	case f.Throttle > 0:
 		f.Throttle, k = f.Throttle-1, faultThrottle
-	case f.NoResponse > 0:
-		f.NoResponse, k = f.NoResponse-1, faultNoResponse
-	case f.Garbage > 0:
-		f.Garbage, k = f.Garbage-1, faultGarbage
 	}
-	rates := [...]float64{faultDrop: f.DropRate, faultThrottle: f.ThrottleRate, faultNoResponse: f.NoResponseRate, faultGarbage: f.GarbageRate}
-	delay := f.Delay
+	dropRate, throttleRate, delay := f.DropRate, f.ThrottleRate, f.Delay
 	srv.faultMu.Unlock()
-	for i := faultDrop; k == faultNone && i <= faultGarbage; i++ {
-		if srv.sim.chance(rates[i]) {
-			k = i
-		}
+	switch {
+	case k != faultNone:
+	case srv.sim.chance(dropRate):
+		k = faultDrop
+	case srv.sim.chance(throttleRate):
+		k = faultThrottle
 	}
 	return k, delay
+}
+
+// takeAnswerFault decides what happens to one submit answer of account on
+// the wire, using up a count.
+func (srv *server) takeAnswerFault(account string) action {
+	srv.faultMu.Lock()
+	f := &srv.fault
+	if f.NoResponse == 0 && f.Garbage == 0 && f.NoResponseRate == 0 && f.GarbageRate == 0 ||
+		f.Account != "" && f.Account != account {
+		srv.faultMu.Unlock()
+		return actPass
+	}
+	a := actPass
+	switch {
+	case f.NoResponse > 0:
+		f.NoResponse, a = f.NoResponse-1, actDrop
+	case f.Garbage > 0:
+		f.Garbage, a = f.Garbage-1, actGarbage
+	}
+	noResponseRate, garbageRate := f.NoResponseRate, f.GarbageRate
+	srv.faultMu.Unlock()
+	switch {
+	case a != actPass:
+	case srv.sim.chance(noResponseRate):
+		a = actDrop
+	case srv.sim.chance(garbageRate):
+		a = actGarbage
+	}
+	return a
 }

@@ -51,6 +51,17 @@ func (srv *server) serve(nc net.Conn) {
 	defer srv.sim.wg.Done()
 	sim := srv.sim
 	ss := &session{srv: srv, wc: newWireConn(nc, srv.proto, sim.cfg.Window)}
+	ss.wc.onAnswer = func() action {
+		a := ss.acct
+		if a == nil {
+			return actPass
+		}
+		act := srv.takeAnswerFault(a.name)
+		if act != actPass {
+			a.c.faults.Add(1)
+		}
+		return act
+	}
 	ctx, cancel := context.WithTimeout(sim.ctx, 10*time.Second)
 	var (
 		l    link
@@ -128,8 +139,7 @@ const (
 
 // admit counts a submit with wire key k and decides its answer: a dropped
 // link, a throttle answer (fault, window, rate), or acceptance after any
-// fault delay. For an accepted submit it registers the wire action (lost or
-// garbled answer) the fault asks for.
+// fault delay.
 func (ss *session) admit(ctx context.Context, k seqKey) verdict {
 	a := ss.acct
 	a.c.submits.Add(1)
@@ -154,14 +164,6 @@ func (ss *session) admit(ctx context.Context, k seqKey) verdict {
 		case <-ctx.Done():
 			t.Stop()
 		}
-	}
-	switch fk {
-	case faultNoResponse:
-		a.c.faults.Add(1)
-		ss.wc.setAction(k, actDrop)
-	case faultGarbage:
-		a.c.faults.Add(1)
-		ss.wc.setAction(k, actGarbage)
 	}
 	return accept
 }

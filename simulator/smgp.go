@@ -4,8 +4,8 @@ import (
 	"context"
 	"net"
 
-	"taxsms/protocol/sms"
 	"taxsms/protocol/smgp"
+	"taxsms/protocol/sms"
 )
 
 func (ss *session) loginSMGP(ctx context.Context) (link, func(context.Context, *item) error, error) {

@@ -5,8 +5,8 @@ import (
 	"strconv"
 
 	"taxsms/protocol"
-	"taxsms/protocol/sms"
 	"taxsms/protocol/smpp"
+	"taxsms/protocol/sms"
 )
 
 func (ss *session) loginSMPP(ctx context.Context) (link, func(context.Context, *item) error, error) {

@@ -80,7 +80,9 @@ type wireConn struct {
 	in       tracker
 	inflight map[seqKey]struct{}
 	over     map[seqKey]struct{}
-	actions  map[seqKey]action
+
+	// onAnswer, when set, decides the fate of each submit response.
+	onAnswer func() action
 }
 
 func newWireConn(nc net.Conn, p Protocol, window int) *wireConn {
@@ -88,7 +90,6 @@ func newWireConn(nc net.Conn, p Protocol, window int) *wireConn {
 		Conn: nc, spec: specOf(p), window: window,
 		inflight: make(map[seqKey]struct{}),
 		over:     make(map[seqKey]struct{}),
-		actions:  make(map[seqKey]action),
 	}
 }
 
@@ -150,13 +151,6 @@ func (c *wireConn) overWindow(k seqKey) bool {
 	return ok
 }
 
-// setAction registers what to do with the response to the submit k.
-func (c *wireConn) setAction(k seqKey, a action) {
-	c.mu.Lock()
-	c.actions[k] = a
-	c.mu.Unlock()
-}
-
 // decide returns the fate of an outbound frame with header hdr; c.mu is held.
 func (c *wireConn) decide(hdr []byte) action {
 	if binary.BigEndian.Uint32(hdr[4:8]) != c.spec.submitResp {
@@ -167,18 +161,14 @@ func (c *wireConn) decide(hdr []byte) action {
 		delete(c.inflight, k)
 		delete(c.over, k)
 	}
-	if len(c.actions) == 0 {
+	if c.onAnswer == nil {
 		return actPass
 	}
-	a, ok := c.actions[k]
-	if ok {
-		delete(c.actions, k)
-	}
-	return a
+	return c.onAnswer()
 }
 
-// Write writes p, leaving out or replacing the submit responses that have an
-// action. Bytes of a frame header cut by the end of p are held until the
+// Write writes p, leaving out or replacing the submit responses that
+// onAnswer says to. Bytes of a frame header cut by the end of p are held until the
 // next Write completes it. Write reports len(p) written unless the
 // connection fails.
 func (c *wireConn) Write(p []byte) (int, error) {
