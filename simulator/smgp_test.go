@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"taxsms/protocol"
-	"taxsms/protocol/sms"
 	"taxsms/protocol/smgp"
+	"taxsms/protocol/sms"
 	"taxsms/simulator"
 )
 

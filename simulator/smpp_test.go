@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"taxsms/protocol"
-	"taxsms/protocol/sms"
 	"taxsms/protocol/smpp"
+	"taxsms/protocol/sms"
 	"taxsms/simulator"
 )
 

@@ -50,6 +50,7 @@ Commands:
   migrate   apply pending database migrations
   import    import offices, staff, taxpayers or contacts from CSV (UTF-8 or GBK) or .xlsx
   keygen    print a fresh data key and lookup key for the configuration
+  smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
   version   print the version
 
 Run "taxsms <command> --help" for the flags of a command.
@@ -72,6 +73,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runMigrate(ctx, args, environ, stdout, stderr)
 	case "import":
 		return runImport(ctx, args, environ, stdout, stderr)
+	case "smsc-sim":
+		return runSMSCSim(ctx, args, stdout, stderr)
 	case "keygen":
 		fmt.Fprintf(stdout, "[secret]\nkeys = \"1:%s\"\nlookup_key = \"%s\"\n", pii.NewKey(), pii.NewKey())
 		return nil
