@@ -37,7 +37,8 @@ type Account struct {
 	Secret string `json:"secret"`
 	// MaxConns is how many links the account may have open at once; 0 means
 	// no limit. One more is refused: CMPP Status 5, SGIP Result 3, SMGP
-	// Status 2, SMPP ESME_RBINDFAIL.
+	// Status 2, SMPP ESME_RBINDFAIL. A CMPP login refused for its
+	// authenticator holds its slot until the simulator has closed it.
 	MaxConns int `json:"max_conns,omitempty"`
 	// DeliverAddr (SGIP only) is the SP's own listener, host:port, which
 	// the simulator dials (LoginType 2, logging in with the account and

@@ -22,7 +22,7 @@ type session struct {
 	srv  *server
 	wc   *wireConn
 	name string   // the login name tried
-	acct *account // set once a connection slot is reserved
+	acct *account // set once the login took a link slot of the account
 
 	bucketMu sync.Mutex
 	tokens   float64

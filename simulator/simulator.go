@@ -74,7 +74,10 @@ type account struct {
 	links int // logged in or logging in
 }
 
-// reserve takes a connection slot; it reports false when none is free.
+// reserve takes a link slot once the login's credentials are checked; it
+// reports false when none is free. The slot is given back by release when
+// the login fails after all (a CMPP authenticator is checked after
+// Authenticate) or the link ends.
 func (a *account) reserve() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -14,7 +14,7 @@ func (ss *session) loginSMGP(ctx context.Context) (link, func(context.Context, *
 		Authenticate: func(_ context.Context, l *smgp.Login, _ net.Addr) (string, smgp.Status) {
 			ss.name = l.ClientID
 			a := ss.srv.accounts[l.ClientID]
-			if a == nil {
+			if a == nil || l.AuthenticatorClient != smgp.AuthenticatorClient(l.ClientID, a.cfg.Secret, l.TimeStamp) {
 				return "", smgp.StatusAuthFailed
 			}
 			if !a.reserve() {

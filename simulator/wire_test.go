@@ -80,7 +80,7 @@ type pipeConn struct {
 	r *bytes.Reader
 }
 
-func (p *pipeConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+func (p *pipeConn) Read(b []byte) (int, error)  { return p.r.Read(b) }
 func (p *pipeConn) SetDeadline(time.Time) error { return nil }
 
 func TestWireConn_Window(t *testing.T) {
