@@ -12,11 +12,14 @@
 // identifier, taxpayer and contact role), so importing a file twice changes
 // nothing the second time.
 //
-// A file is read twice so that a million rows need little memory: the first
-// pass validates every row, keeping only the keys seen (for duplicates)
-// and the errors; the second streams the good rows into one store call,
-// which owns one transaction. Memory grows with the number of keys (about
-// 70 bytes a taxpayer, 20 a contact) and with the number of bad rows.
+// Rows stream: a million rows need little memory. An import that takes all
+// rows or none reads the file once, checking each row as the good ones
+// stream into one store call that owns one transaction; the first bad row
+// aborts that transaction, and reading goes on only to report every error.
+// With SkipInvalid (and for offices, whose rows name earlier rows) the file
+// is read twice: the first pass validates, the second streams the good rows.
+// Memory grows with the number of keys (about 70 bytes a taxpayer, 20 a
+// contact) and with the number of bad rows.
 //
 // Known limits: the store's maps of existing codes, logins and identifiers
 // are read once, at the start; a file changed between the two passes makes
@@ -32,6 +35,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -217,6 +221,13 @@ func File(ctx context.Context, st Store, kind Kind, path string, opt Options) (*
 		rep:  &Report{File: filepath.Base(path), Kind: kind},
 	}
 	if err := r.load(st); err != nil {
+		return r.rep, err
+	}
+	if !opt.SkipInvalid && kind != Offices {
+		err := r.onePass(st)
+		if err != nil {
+			r.rep.Inserted, r.rep.Updated, r.rep.Unchanged = 0, 0, 0
+		}
 		return r.rep, err
 	}
 	if err := r.pass1(); err != nil {
@@ -407,32 +418,44 @@ func (r *run) addError(e RowError) {
 	}
 }
 
-// pass1 validates every row, collecting errors and keys.
-func (r *run) pass1() error {
+// openChecked opens the file and reads its header; the error, for a file
+// that cannot be read or has a bad header, is the one File returns.
+func (r *run) openChecked() (source, error) {
 	src, err := open(r.path)
 	if err != nil {
 		if taxsms.ErrorCode(err) == taxsms.EINVALID {
 			r.fileError(0, strings.TrimPrefix(taxsms.ErrorMessage(err), r.rep.File+": "))
-			return r.invalid()
+			return nil, r.invalid()
 		}
-		return err
+		return nil, err
 	}
-	defer src.close()
 	r.bad = make(map[int]bool)
 	ok, err := r.readHeader(src)
 	if err != nil {
-		return r.sourceError(err)
+		src.close()
+		return nil, r.sourceError(err)
 	}
 	if !ok {
+		src.close()
 		r.fatal = true
 		r.rep.Rejected = 0
-		return r.invalid()
+		return nil, r.invalid()
 	}
 	if r.kind == Contacts {
 		r.seenID = make(map[int64]int)
 	} else {
 		r.seen = make(map[string]int)
 	}
+	return src, nil
+}
+
+// pass1 validates every row, collecting errors and keys.
+func (r *run) pass1() error {
+	src, err := r.openChecked()
+	if err != nil {
+		return err
+	}
+	defer src.close()
 	c := &rowCtx{r: r, src: src}
 	for {
 		row, cells, err := src.next()
@@ -442,8 +465,7 @@ func (r *run) pass1() error {
 		if err != nil {
 			return r.sourceError(err)
 		}
-		r.rep.Rows++
-		if r.rep.Rows%4096 == 0 {
+		if r.rep.Rows++; r.rep.Rows%4096 == 0 {
 			if err := r.ctx.Err(); err != nil {
 				return err
 			}
@@ -460,22 +482,157 @@ func (r *run) pass1() error {
 				r.offices[strings.Clone(o.Office.Code)] = 0
 			}
 		case Users:
-			u := r.parseUser(c)
-			r.dup(c, u.Login)
+			r.checkUser(c, r.parseUser(c))
 		case Taxpayers:
-			t := r.parseTaxpayer(c)
-			r.dup(c, t.Identifier)
+			r.checkTaxpayer(c, r.parseTaxpayer(c))
 		case Contacts:
-			ct := r.parseContact(c)
-			if len(c.errs) == 0 {
-				r.dupID(c, ct.TaxpayerID*int64(len(taxsms.ContactRoles))+int64(slices.Index(taxsms.ContactRoles, ct.Role)))
-			}
+			r.checkContact(c, r.parseContact(c))
 		}
 		r.flush(c)
 	}
 	r.rowsRead = r.rep.Rows
 	slices.SortStableFunc(r.rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
 	return nil
+}
+
+func (r *run) checkUser(c *rowCtx, u *taxsms.User)         { r.dup(c, u.Login) }
+func (r *run) checkTaxpayer(c *rowCtx, t *taxsms.Taxpayer) { r.dup(c, t.Identifier) }
+func (r *run) checkContact(c *rowCtx, ct *taxsms.Contact) {
+	if len(c.errs) == 0 {
+		r.dupID(c, ct.TaxpayerID*int64(len(taxsms.ContactRoles))+int64(slices.Index(taxsms.ContactRoles, ct.Role)))
+	}
+}
+
+// onePass validates and imports in one read of the file, for an import that
+// takes all rows or none: the rows stream into the store's transaction while
+// later rows are still being checked, and the first bad row aborts that
+// transaction. Reading goes on to the end so that every error is reported.
+// Offices, whose rows refer to earlier rows, always take two passes.
+func (r *run) onePass(st Store) error {
+	src, err := r.openChecked()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	var u store.Upserted
+	switch r.kind {
+	case Users:
+		u, err = st.UpsertUsers(r.ctx, checkedRows(r, src, r.parseUser, r.checkUser))
+	case Taxpayers:
+		u, err = st.UpsertTaxpayers(r.ctx, checkedRows(r, src, r.parseTaxpayer, r.checkTaxpayer))
+	case Contacts:
+		u, err = st.UpsertContacts(r.ctx, checkedRows(r, src, r.parseContact, r.checkContact))
+	}
+	slices.SortStableFunc(r.rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
+	if len(r.rep.Errors) > 0 {
+		return r.invalid()
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", r.rep.File, err)
+	}
+	r.rep.Inserted, r.rep.Updated, r.rep.Unchanged = u.Inserted, u.Updated, u.Unchanged
+	return nil
+}
+
+// errBadRow aborts the store's transaction once onePass finds a bad row.
+var errBadRow = errors.New("the file has bad rows")
+
+// checkedRows yields the rows of src, parsed and checked, until the first
+// bad row, when it yields errBadRow and stops; then, or when the store
+// stops early, it reads the rest of the file to report every error. A read
+// error is yielded (or, after a bad row, recorded). Parsing runs in a
+// goroutine a batch ahead of the store, and has ended when the sequence
+// returns.
+func checkedRows[T any](r *run, src source, parse func(*rowCtx) T, check func(*rowCtx, T)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		batches := make(chan rowBatch[T], 4)
+		stop := make(chan struct{}) // closed when the store wants no more rows
+		go produceChecked(r, src, parse, check, batches, stop)
+		defer func() {
+			close(stop)
+			for range batches { // wait for produceChecked to end
+			}
+		}()
+		var zero T
+		for b := range batches {
+			for _, v := range b.items {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if b.err != nil {
+				yield(zero, b.err)
+				return
+			}
+		}
+	}
+}
+
+// produceChecked is checkedRows' reader; it closes out when it ends.
+func produceChecked[T any](r *run, src source, parse func(*rowCtx) T, check func(*rowCtx, T), out chan<- rowBatch[T], stop <-chan struct{}) {
+	defer close(out)
+	sending := true
+	b := rowBatch[T]{items: make([]T, 0, batchSize)}
+	send := func() {
+		if sending {
+			select {
+			case out <- b:
+			case <-stop:
+				sending = false
+			}
+		}
+		b = rowBatch[T]{items: make([]T, 0, batchSize)}
+	}
+	c := &rowCtx{r: r, src: src}
+	for {
+		row, cells, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			err = r.sourceError(err)
+			if taxsms.ErrorCode(err) != taxsms.EINVALID {
+				b.err = err
+				send()
+				return
+			}
+			break // a fatal file error, now in the report
+		}
+		if r.rep.Rows++; r.rep.Rows%4096 == 0 {
+			if err := r.ctx.Err(); err != nil {
+				b.err = err
+				send()
+				return
+			}
+		}
+		c.reset(row, cells)
+		var v T
+		if c.shape() {
+			v = parse(c)
+			check(c, v)
+		}
+		if len(c.errs) > 0 {
+			r.flush(c)
+			if b.err == nil {
+				b.err = errBadRow
+				send()
+				sending = false
+			}
+			continue
+		}
+		if sending {
+			b.items = append(b.items, v)
+			if len(b.items) == batchSize {
+				send()
+			}
+		}
+	}
+	if len(r.rep.Errors) > 0 {
+		b.err = errBadRow // also for a fatal file error, which ends the loop
+	}
+	if len(b.items) > 0 || b.err != nil {
+		send()
+	}
 }
 
 // sourceError records a fatal read error in the report and returns it.

@@ -13,6 +13,7 @@ import (
 	"taxsms/importer"
 	"taxsms/pii"
 	"taxsms/store"
+	"taxsms/synth"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files in testdata")
@@ -299,5 +300,49 @@ func TestParseKind(t *testing.T) {
 	}
 	if _, err := importer.ParseKind("invoices"); taxsms.ErrorCode(err) != taxsms.EINVALID {
 		t.Errorf("ParseKind(invoices) error = %v, want EINVALID", err)
+	}
+}
+
+// TestFile_LateFailure ends a file of good rows with a bad row or a broken
+// line, after the first rows have already streamed into the store: nothing
+// may stay imported.
+func TestFile_LateFailure(t *testing.T) {
+	for _, tc := range []struct{ name, tail, want string }{
+		{"BadRow", "91110000600037341M,某公司,13702000000,,,,,,,,\n", "check character is M"},
+		{"BrokenLine", "\"unterminated,quote\n", "cannot be imported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files, err := synth.Write(dir, synth.Config{Seed: 1, Taxpayers: 600, NoContacts: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := newStore(t)
+			importPath(t, db, importer.Offices, files.Offices)
+			importPath(t, db, importer.Users, files.Users)
+			f, err := os.OpenFile(files.Taxpayers, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString(tc.tail)
+			f.Close()
+			rep, err := importer.File(context.Background(), db, importer.Taxpayers, files.Taxpayers, importer.Options{})
+			if taxsms.ErrorCode(err) != taxsms.EINVALID || !strings.Contains(taxsms.ErrorMessage(err), tc.want) {
+				t.Fatalf("File = %v, want EINVALID mentioning %q", err, tc.want)
+			}
+			if c := count(t, db); c.Taxpayers != 0 {
+				t.Errorf("taxpayers after a failed import = %d, want 0", c.Taxpayers)
+			}
+			if rep.Inserted != 0 || rep.Rows < 600 {
+				t.Errorf("Report = %d rows, %d inserted; want all rows read and 0 inserted", rep.Rows, rep.Inserted)
+			}
+		})
+	}
+}
+
+func importPath(t *testing.T, db *store.DB, kind importer.Kind, path string) {
+	t.Helper()
+	if rep, err := importer.File(context.Background(), db, kind, path, importer.Options{}); err != nil {
+		t.Fatalf("import %s: %v\n%v", path, err, rep)
 	}
 }
