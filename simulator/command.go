@@ -69,7 +69,7 @@ func RunCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&cfg.SGIP.Addr, "sgip", cfg.SGIP.Addr, "SGIP listen address")
 	fs.StringVar(&cfg.SMGP.Addr, "smgp", cfg.SMGP.Addr, "SMGP listen address")
 	fs.StringVar(&cfg.SMPP.Addr, "smpp", cfg.SMPP.Addr, "SMPP listen address")
-	httpAddr := fs.String("http", ":7800", "HTTP API listen address")
+	httpAddr := fs.String("http", "localhost:7800", "HTTP API listen address (the MO and fault endpoints have no authentication: keep it on a trusted interface)")
 	accountsFile := fs.String("accounts", "", "JSON `file` of accounts per protocol")
 	var extra accountFlags
 	fs.Var(&extra, "account", "one more account, `proto:name:secret` (repeatable)")

@@ -206,10 +206,10 @@ func (c *Config) listen(p Protocol) ListenConfig {
 func DefaultConfig() Config {
 	acc := DefaultAccounts()
 	return Config{
-		CMPP:         ListenConfig{Addr: ":7890", Accounts: acc[CMPP]},
-		SGIP:         ListenConfig{Addr: ":8801", Accounts: acc[SGIP]},
-		SMGP:         ListenConfig{Addr: ":8890", Accounts: acc[SMGP]},
-		SMPP:         ListenConfig{Addr: ":2775", Accounts: acc[SMPP]},
+		CMPP:         ListenConfig{Addr: "localhost:7890", Accounts: acc[CMPP]},
+		SGIP:         ListenConfig{Addr: "localhost:8801", Accounts: acc[SGIP]},
+		SMGP:         ListenConfig{Addr: "localhost:8890", Accounts: acc[SMGP]},
+		SMPP:         ListenConfig{Addr: "localhost:2775", Accounts: acc[SMPP]},
 		Window:       16,
 		ReceiptDelay: 100 * time.Millisecond,
 		FailureRate:  0.02,

@@ -4,6 +4,7 @@
 //	taxsms demo      build a synthetic city in ./taxsms-demo and serve it
 //	taxsms migrate   apply database migrations
 //	taxsms import    import offices, staff, taxpayers or contacts from CSV or Excel
+//	taxsms smsc-sim  run the carrier simulator (CMPP, SGIP, SMGP, SMPP)
 //	taxsms keygen    print a new data key and lookup key
 //	taxsms version   print the version
 package main
