@@ -54,8 +54,11 @@
 // Appendix-B text ("id:... sub:... dlvrd:... submit date:YYMMDDhhmm done
 // date:YYMMDDhhmm stat:... err:... text:..."), which it reads tolerantly:
 // keys in any case, missing fields, 10- or 12-digit dates. Message ids are
-// normalised by [NormalizeID] so that a receipt finds its submit even when the
-// SMSC prints the id in another radix, case or with leading zeros.
+// normalised by [NormalizeID]: the zero Dialect keeps them opaque, so the
+// receipt's MsgID is protocol.NormalizeID of the submit_sm_resp message_id;
+// a Dialect naming a radix lets a receipt find its submit when the SMSC
+// prints the id in another radix or with other leading zeros, and its
+// [Dialect.MsgID] is then the submit's key.
 //
 // # Known limits
 //

@@ -54,7 +54,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	var dialect smpp.Dialect
+	// This SMSC prints its hex ids with and without leading zeros.
+	dialect := smpp.Dialect{RespID: smpp.IDHex, ReceiptedID: smpp.IDHex, TextID: smpp.IDHex}
 	fmt.Println("submitted:", dialect.MsgID(resp))
 	r, err := dialect.Receipt(<-receipts)
 	if err != nil {

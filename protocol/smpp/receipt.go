@@ -113,12 +113,13 @@ const (
 )
 
 // NormalizeID returns the form of an SMPP message id used to match receipts
-// to submits. Spaces and NULs around the id are removed. An id read as a
-// number in radix r (IDDecimal or IDHex, up to 64 bits) becomes that number
-// in upper-case hex without leading zeros, so "0059113978" (decimal) and
-// "38601fa" (hex) both give "38601FA". Any other id (IDAsIs, or not a number
-// in r) is upper-cased and loses its leading zeros, so "38601fa", "038601FA"
-// and "38601FA" agree.
+// to submits. An id read as a number in radix r (IDDecimal or IDHex, up to 64
+// bits) becomes that number in upper-case hex without leading zeros, so
+// "0059113978" (decimal) and "38601fa" (hex) both give "38601FA". Any other
+// id (IDAsIs, or not a number in r) is opaque: it is only passed through
+// protocol.NormalizeID (spaces and NULs around it removed, upper case), so
+// with IDAsIs the key of a receipt equals protocol.NormalizeID of the
+// submit_sm_resp message_id, leading zeros included.
 func NormalizeID(id string, r IDRadix) string {
 	s := protocol.NormalizeID(id)
 	if r == IDDecimal || r == IDHex {
@@ -126,11 +127,7 @@ func NormalizeID(id string, r IDRadix) string {
 			return strings.ToUpper(strconv.FormatUint(n, 16))
 		}
 	}
-	t := strings.TrimLeft(s, "0")
-	if t == "" && s != "" {
-		return "0"
-	}
-	return t
+	return s
 }
 
 // Dialect describes how one SMSC writes ids and dates, which the
@@ -149,7 +146,9 @@ type Dialect struct {
 }
 
 // MsgID returns the normalised id of a submit_sm_resp, the key under which a
-// receipt will look for the message.
+// receipt will look for the message. For the zero Dialect it is
+// protocol.NormalizeID(r.MessageID); a Dialect with a radix must be used on
+// both sides, here and in Receipt.
 func (d Dialect) MsgID(r *SubmitResp) string { return NormalizeID(r.MessageID, d.RespID) }
 
 // ErrNotReceipt is returned by Dialect.Receipt for a deliver_sm that is not a

@@ -42,10 +42,12 @@ func TestNormalizeID(t *testing.T) {
 		want string
 	}{
 		{"38601fa", IDAsIs, "38601FA"},
-		{"038601FA ", IDAsIs, "38601FA"},
+		{"038601FA ", IDAsIs, "038601FA"},
+		{"038601FA ", IDHex, "38601FA"},
 		{"0059113978", IDDecimal, "38601FA"},
 		{"38601fa", IDHex, "38601FA"},
-		{"0000", IDAsIs, "0"},
+		{"0000", IDAsIs, "0000"},
+		{"0000", IDDecimal, "0"},
 		{"1101c1-ab", IDAsIs, "1101C1-AB"},
 		{"1101c1-ab", IDDecimal, "1101C1-AB"},
 		{"", IDAsIs, ""},
@@ -126,7 +128,7 @@ func TestDialect_Receipt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := protocol.Receipt{MsgID: "AB12", Stat: "UNDELIV", Err: "012", Dest: "13800138000", Submitted: at, Done: at.Add(time.Minute)}
+		want := protocol.Receipt{MsgID: "00AB12", Stat: "UNDELIV", Err: "012", Dest: "13800138000", Submitted: at, Done: at.Add(time.Minute)}
 		if r != want {
 			t.Errorf("Receipt = %+v, want %+v", r, want)
 		}
