@@ -39,6 +39,30 @@ func NormalizeID(id string) string {
 	return strings.ToUpper(strings.Trim(id, " \x00"))
 }
 
+// ParseReportTime reads the submit or done time of a status report, written
+// YYMMDDhhmm, YYMMDDhhmmss or YYYYMMDDhhmmss in loc (the forms the CMPP,
+// SMGP and SMPP reports use). Any other length, or digits that do not make a
+// time, give the zero Time: a report is still worth its status without its
+// dates.
+func ParseReportTime(s string, loc *time.Location) time.Time {
+	var layout string
+	switch len(s) {
+	case 10:
+		layout = "0601021504"
+	case 12:
+		layout = "060102150405"
+	case 14:
+		layout = "20060102150405"
+	default:
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // Errors a session returns. Callers test them with errors.Is.
 var (
 	// ErrThrottled means the carrier asked us to slow down (CMPP result 8,

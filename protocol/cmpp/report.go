@@ -90,13 +90,7 @@ func (r *Report) Receipt() protocol.Receipt {
 	}
 }
 
-func reportTime(s string) time.Time {
-	t, err := time.ParseInLocation("0601021504", s, chinaTime)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
+func reportTime(s string) time.Time { return protocol.ParseReportTime(s, chinaTime) }
 
 // ErrNotReport is returned when a status report is asked of an MO DELIVER.
 var ErrNotReport = errors.New("DELIVER is not a status report")

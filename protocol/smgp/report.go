@@ -159,24 +159,7 @@ func (r *Report) Receipt(dest string) protocol.Receipt {
 	}
 }
 
-func reportTime(s string) time.Time {
-	var layout string
-	switch len(s) {
-	case 10:
-		layout = "0601021504"
-	case 12:
-		layout = "060102150405"
-	case 14:
-		layout = "20060102150405"
-	default:
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation(layout, s, chinaTime)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
+func reportTime(s string) time.Time { return protocol.ParseReportTime(s, chinaTime) }
 
 // Report parses the status report in d's content. It returns ErrNotReport
 // when d is an MO message.

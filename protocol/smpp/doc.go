@@ -53,7 +53,7 @@
 // receipted_message_id and message_state TLVs and falling back on the
 // Appendix-B text ("id:... sub:... dlvrd:... submit date:YYMMDDhhmm done
 // date:YYMMDDhhmm stat:... err:... text:..."), which it reads tolerantly:
-// keys in any case, missing fields, 10- or 12-digit dates. Message ids are
+// keys in any case, missing fields, 10-, 12- or 14-digit dates. Message ids are
 // normalised by [NormalizeID]: the zero Dialect keeps them opaque, so the
 // receipt's MsgID is protocol.NormalizeID of the submit_sm_resp message_id;
 // a Dialect naming a radix lets a receipt find its submit when the SMSC

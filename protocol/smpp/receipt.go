@@ -160,8 +160,9 @@ var ErrNotReceipt = errors.New("smpp: deliver_sm is not a delivery receipt")
 // "id:"; the status from the message_state TLV when present, else from the
 // text's "stat:"; the error code from "err:", else from the
 // network_error_code TLV. Dest is the deliver_sm's source_addr (the handset).
-// Unreadable dates are left zero. It returns an error wrapping ErrNotReceipt
-// for an MO, and an error when neither an id nor a status can be found.
+// Dates are read by protocol.ParseReportTime in d.Location; unreadable ones
+// are left zero. It returns an error wrapping ErrNotReceipt for an MO, and an
+// error when neither an id nor a status can be found.
 func (d Dialect) Receipt(p *Deliver) (protocol.Receipt, error) {
 	if !p.IsReceipt() {
 		return protocol.Receipt{}, fmt.Errorf("esm_class 0x%02X: %w", p.ESMClass, ErrNotReceipt)
@@ -200,27 +201,9 @@ func (d Dialect) Receipt(p *Deliver) (protocol.Receipt, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	r.Submitted = parseReceiptTime(rt.SubmitDate, loc)
-	r.Done = parseReceiptTime(rt.DoneDate, loc)
+	r.Submitted = protocol.ParseReportTime(rt.SubmitDate, loc)
+	r.Done = protocol.ParseReportTime(rt.DoneDate, loc)
 	return r, nil
-}
-
-// parseReceiptTime reads YYMMDDhhmm or YYMMDDhhmmss; anything else is zero.
-func parseReceiptTime(s string, loc *time.Location) time.Time {
-	var layout string
-	switch len(s) {
-	case 10:
-		layout = "0601021504"
-	case 12:
-		layout = "060102150405"
-	default:
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation(layout, s, loc)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }
 
 // ReceiptDeliver builds the delivery-receipt deliver_sm an SMSC sends for a
