@@ -222,7 +222,8 @@ func (c *Conn) write(b []byte, force bool) error {
 		err = c.bw.Flush()
 	}
 	if err != nil {
-		c.werr = fmt.Errorf("smpp: write: %w", err)
+		// The link is unusable from here on: callers see protocol.ErrClosed.
+		c.werr = fmt.Errorf("smpp: write: %w: %w", protocol.ErrClosed, err)
 		go c.shutdown(c.werr) // shutdown closes nc; never under wmu
 		return c.werr
 	}
@@ -544,6 +545,7 @@ func (c *Conn) Close() error {
 	c.mu.Unlock()
 	if again {
 		<-c.done
+		c.wg.Wait() // as the first Close does: no goroutine of c outlives Close
 		return nil
 	}
 	close(c.closingCh)
