@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"taxsms/protocol/sms"
@@ -23,6 +24,8 @@ type session struct {
 	wc   *wireConn
 	name string   // the login name tried
 	acct *account // set once the login took a link slot of the account
+	// dropped is set by the first drop of the link (a fault or Drop).
+	dropped atomic.Bool
 
 	bucketMu sync.Mutex
 	tokens   float64
@@ -147,7 +150,7 @@ func (ss *session) admit(ctx context.Context, k seqKey) verdict {
 	switch {
 	case fk == faultDrop:
 		a.c.faults.Add(1)
-		ss.wc.Conn.Close()
+		ss.drop()
 		return dropped
 	case ss.wc.overWindow(k), !ss.takeToken(), fk == faultThrottle:
 		if fk == faultThrottle {
@@ -166,6 +169,16 @@ func (ss *session) admit(ctx context.Context, k seqKey) verdict {
 		}
 	}
 	return accept
+}
+
+// drop closes the link's connection at once, without Unbind or Terminate.
+// It reports false when the link had been dropped already.
+func (ss *session) drop() bool {
+	if ss.dropped.Swap(true) {
+		return false
+	}
+	ss.wc.Conn.Close()
+	return true
 }
 
 // takeToken takes one submit from the link's rate bucket.

@@ -253,7 +253,9 @@ func (s *Simulator) keep(sub Submit) {
 }
 
 // Drop closes every link of protocol p (of account only, unless it is "")
-// at once, without Unbind or Terminate, and returns how many it closed.
+// at once, without Unbind or Terminate, and returns how many it closed: a
+// link a fault has dropped already is not counted, even while its session
+// is still winding down.
 func (s *Simulator) Drop(p Protocol, account string) int {
 	srv := s.servers[p]
 	if srv == nil {
@@ -263,8 +265,7 @@ func (s *Simulator) Drop(p Protocol, account string) int {
 	defer srv.linksMu.Unlock()
 	n := 0
 	for ss := range srv.links {
-		if account == "" || ss.acct.name == account {
-			ss.wc.Conn.Close()
+		if (account == "" || ss.acct.name == account) && ss.drop() {
 			n++
 		}
 	}
