@@ -18,6 +18,8 @@ type ParseError struct {
 	Snippet []byte // up to 16 bytes from Off, or the last 16 when Off is the end
 }
 
+// Error names the command, the field, the reason and the offset, and quotes
+// the bytes there in hex.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("smpp: parse %s: %s: %s at offset %d [% x]", e.Cmd, e.Field, e.Reason, e.Off, e.Snippet)
 }

@@ -16,9 +16,13 @@ import (
 // ClientConfig configures our side of a bind (the ESME).
 type ClientConfig struct {
 	Timing
-	SystemID     string
-	Password     string
-	SystemType   string
+	// SystemID, Password and SystemType are sent in bind_transceiver (at
+	// most 15, 8 and 12 bytes).
+	SystemID   string
+	Password   string
+	SystemType string
+	// AddrTON, AddrNPI and AddressRange are the bind's address range; zero
+	// values leave it to the SMSC.
 	AddrTON      uint8
 	AddrNPI      uint8
 	AddressRange string
