@@ -73,11 +73,14 @@ func (k Kind) DefaultPriority() Priority {
 // Status is where a message stands. A message's statuses form its timeline.
 type Status string
 
-// Statuses. Queued and Held are waiting; Submitted is with the carrier; the
-// rest are final. Received is the status of an MO.
+// Statuses. Scheduled, Queued and Held are waiting; Sending is claimed by a
+// node for submission; Submitted is with the carrier; the rest are final.
+// Received is the status of an MO.
 const (
+	StatusScheduled Status = "scheduled" // waiting for its NotBefore (or a retry)
 	StatusQueued    Status = "queued"
 	StatusHeld      Status = "held"
+	StatusSending   Status = "sending"
 	StatusSubmitted Status = "submitted"
 	StatusDelivered Status = "delivered"
 	StatusFailed    Status = "failed"
@@ -125,6 +128,7 @@ type Message struct {
 	UserID     int64 // a staff recipient of an internal notice
 	OfficeID   int64 // the office on whose behalf it is sent, or that owns the sender
 	AuthorID   int64 // the user who wrote it; 0 for automatic messages
+	CampaignID int64 // the broadcast it belongs to, if any
 
 	Body     string
 	Coding   Coding
@@ -133,7 +137,12 @@ type Message struct {
 	Status   Status
 	Timeline []StatusEvent
 	Carrier  Carrier
-	Parts    []Part
+	Link     string // the carrier link it was submitted on, or an MO arrived on
+	// ServiceNumber is, for an MO, the number it was sent to (the platform's
+	// source number and the extension that tells which service it answers).
+	ServiceNumber string
+	Parts         []Part
+	Attempts      int // submissions that failed temporarily
 
 	IdempotencyKey string // unique among MT messages when set
 	Error          string // the last error, carrier code included
@@ -155,8 +164,9 @@ type StatusEvent struct {
 type Part struct {
 	Seq          int    // 1-based
 	CarrierMsgID string // normalised carrier id, from the submit response
-	Status       Status
+	Status       Status // submitted, delivered or failed
 	Error        string
+	DoneAt       time.Time
 }
 
 // Validate normalises Mobile, fills defaults and returns an EINVALID error
@@ -197,12 +207,13 @@ func (m *Message) Validate() error {
 	if !m.ExpiresAt.IsZero() && !m.NotBefore.IsZero() && !m.ExpiresAt.After(m.NotBefore) {
 		return Invalid("expires_at", "must be after not_before")
 	}
-	if m.Status == "" {
-		if m.Direction == MO {
-			m.Status = StatusReceived
-		} else {
-			m.Status = StatusQueued
-		}
+	switch {
+	case m.Direction == MO:
+		m.Status = StatusReceived
+	case m.Status == "":
+		m.Status = StatusQueued
+	case m.Status != StatusQueued && m.Status != StatusHeld && m.Status != StatusScheduled:
+		return Invalid("status", "a new message is queued, scheduled or held, not %q", m.Status)
 	}
 	return nil
 }

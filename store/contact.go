@@ -183,3 +183,31 @@ func (db *DB) ContactEvents(ctx context.Context, contactID int64) ([]taxsms.Cont
 	}
 	return out, rows.Err()
 }
+
+// FailingContacts returns the contacts (of taxpayers in the office subtree,
+// or everywhere for 0) to whom at least min messages in a row have failed:
+// their numbers need correcting (MISSION R-15). A delivery resets the run.
+func (db *DB) FailingContacts(ctx context.Context, subtree int64, min int) ([]*taxsms.Contact, error) {
+	prefix, err := db.subtreePrefix(ctx, subtree)
+	if err != nil {
+		return nil, err
+	}
+	like := ""
+	if prefix != "" {
+		like = prefix + "%"
+	}
+	rows, err := db.db.QueryContext(ctx, db.q("SelectFailingContacts"), min, like, like)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*taxsms.Contact
+	for rows.Next() {
+		c, err := db.scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -37,7 +37,7 @@ type dialect struct {
 var (
 	sqliteDialect = &dialect{
 		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
-		queries: loadQueries(func(q string) string { return q }),
+		queries: loadQueries(func(q string) string { return strings.ReplaceAll(q, skipLocked, "") }),
 		configure: func(db *sql.DB, memory bool) {
 			// A shared-cache memory database lives while one connection is open.
 			db.SetConnMaxIdleTime(0)
@@ -64,7 +64,9 @@ var (
 	}
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		queries:   loadQueries(numberPlaceholders),
+		queries: loadQueries(func(q string) string {
+			return numberPlaceholders(strings.ReplaceAll(q, skipLocked, "FOR UPDATE SKIP LOCKED"))
+		}),
 		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },
 		violation: func(err error) string {
 			var e *pgconn.PgError
@@ -80,6 +82,10 @@ var (
 		},
 	}
 )
+
+// skipLocked marks where a query that claims rows locks them on PostgreSQL,
+// so that nodes claim disjoint rows; SQLite has one writer and needs nothing.
+const skipLocked = "{{SKIP_LOCKED}}"
 
 // mapError turns constraint violations that escaped validation into errors a
 // user may see; anything else is returned as it is.

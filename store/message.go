@@ -5,62 +5,131 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"taxsms"
 )
 
-// CreateMessage stores a message with the first entry of its timeline and one
-// part per segment, all in one transaction, and sets its ID and times. If its
+// CreateMessage stores one message, as CreateMessages does. If its
 // idempotency key was used before, nothing is stored, m.ID is set to the
 // earlier message and the error is ECONFLICT.
 func (db *DB) CreateMessage(ctx context.Context, m *taxsms.Message) error {
-	if err := m.Validate(); err != nil {
+	created, err := db.CreateMessages(ctx, []*taxsms.Message{m})
+	if err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if m.IdempotencyKey != "" {
-			var id int64
-			err := tx.QueryRowContext(ctx, db.q("SelectMessageByKey"), m.IdempotencyKey).Scan(&id)
-			if err == nil {
-				m.ID = id
-				return taxsms.Errorf(taxsms.ECONFLICT, "idempotency_key: %q already used by message %d", m.IdempotencyKey, id)
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return err
+	if !created[0] {
+		return taxsms.Errorf(taxsms.ECONFLICT, "idempotency_key: %q already used by message %d", m.IdempotencyKey, m.ID)
+	}
+	return nil
+}
+
+// CreateMessages stores messages in one transaction and sets their IDs and
+// times; a message with a NotBefore in the future is scheduled. created[i]
+// is false for a message whose idempotency key was used before (by an
+// earlier message or earlier in msgs): it is not stored again, and its ID is
+// set to the one stored. An invalid message is EINVALID naming it
+// ("messages[3]: mobile: …") and nothing is stored.
+func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (created []bool, err error) {
+	now := db.Now().UTC().Truncate(time.Millisecond)
+	for i, m := range msgs {
+		if err := m.Validate(); err != nil {
+			if len(msgs) == 1 {
+				return nil, err
 			}
+			return nil, &taxsms.Error{Code: taxsms.EINVALID, Field: taxsms.ErrorField(err),
+				Message: fmt.Sprintf("messages[%d]: %s", i, taxsms.ErrorMessage(err))}
 		}
-		now := db.Now().UTC().Truncate(1e6)
-		enc, hash, mask := db.sealMobile(m.Mobile)
-		var key sql.NullString
-		if m.IdempotencyKey != "" {
-			key = sql.NullString{String: m.IdempotencyKey, Valid: true}
+		if m.Direction == taxsms.MT && m.Status == taxsms.StatusQueued && m.NotBefore.After(now) {
+			m.Status = taxsms.StatusScheduled
 		}
-		err := tx.QueryRowContext(ctx, db.q("InsertMessage"), string(m.Direction), string(m.Kind), int(m.Priority),
-			enc, hash, mask, nullID(m.TaxpayerID), nullID(m.ContactID), nullID(m.UserID), nullID(m.OfficeID),
-			nullID(m.AuthorID), m.Body, string(m.Coding), m.Segments, string(m.Status), string(m.Carrier), key,
-			m.Error, ms(m.NotBefore), ms(m.ExpiresAt), ms(now), ms(now)).Scan(&m.ID)
-		if db.d.violation(err) == "foreign" {
-			return taxsms.Errorf(taxsms.EINVALID, "message refers to a taxpayer, contact, user or office that does not exist")
-		} else if err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		m.CreatedAt, m.UpdatedAt = now, now
-		m.Timeline = []taxsms.StatusEvent{{At: now, Status: m.Status}}
-		if _, err := tx.ExecContext(ctx, db.q("InsertMessageEvent"), m.ID, ms(now), string(m.Status), ""); err != nil {
+	}
+	created = make([]bool, len(msgs))
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		qctx := context.WithoutCancel(ctx) // see cancelled
+		keyed := make(map[string]int64)    // key -> id, existing or new
+		sel, err := tx.PrepareContext(ctx, db.q("SelectMessageByKey"))
+		if err != nil {
 			return err
 		}
-		if m.Direction == taxsms.MO {
-			return nil
-		}
-		m.Parts = m.Parts[:0]
-		for seq := 1; seq <= m.Segments; seq++ {
-			if _, err := tx.ExecContext(ctx, db.q("InsertMessagePart"), m.ID, seq, "", string(m.Status), ""); err != nil {
+		defer sel.Close()
+		var ids []int64
+		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertMessage", returning: "id",
+			scan: func(rows *sql.Rows) error {
+				var id int64
+				err := rows.Scan(&id)
+				ids = append(ids, id)
 				return err
+			}}
+		defer ins.close()
+		var fresh []*taxsms.Message
+		for i, m := range msgs {
+			if m.IdempotencyKey != "" {
+				if _, seen := keyed[m.IdempotencyKey]; seen {
+					continue // stored before, or earlier in msgs: resolved below
+				}
+				var id int64
+				switch err := sel.QueryRowContext(qctx, m.IdempotencyKey).Scan(&id); {
+				case err == nil:
+					keyed[m.IdempotencyKey] = id
+					continue
+				case !errors.Is(err, sql.ErrNoRows):
+					return err
+				}
+				keyed[m.IdempotencyKey] = 0 // stored now; its id is set below
 			}
-			m.Parts = append(m.Parts, taxsms.Part{Seq: seq, Status: m.Status})
+			created[i] = true
+			fresh = append(fresh, m)
+			enc, hash, mask := db.sealMobile(m.Mobile)
+			var key sql.NullString
+			if m.IdempotencyKey != "" {
+				key = sql.NullString{String: m.IdempotencyKey, Valid: true}
+			}
+			if err := ins.add(string(m.Direction), string(m.Kind), int(m.Priority), enc, hash, mask,
+				nullID(m.TaxpayerID), nullID(m.ContactID), nullID(m.UserID), nullID(m.OfficeID), nullID(m.AuthorID),
+				nullID(m.CampaignID), m.Body, string(m.Coding), m.Segments, string(m.Status), key,
+				ms(m.NotBefore), ms(m.ExpiresAt), ms(now), ms(now)); err != nil {
+				return db.messageError(err)
+			}
+		}
+		if err := ins.flush(); err != nil {
+			return db.messageError(err)
+		}
+		// Identities are handed out in the order of the VALUES rows on both
+		// engines: sorted, the returned ids are the rows' ids in order.
+		slices.Sort(ids)
+		for i, m := range fresh {
+			m.ID, m.CreatedAt, m.UpdatedAt = ids[i], now, now
+			m.Timeline = []taxsms.StatusEvent{{At: now, Status: m.Status}}
+			if m.IdempotencyKey != "" {
+				keyed[m.IdempotencyKey] = m.ID
+			}
+			if m.Status == taxsms.StatusScheduled || m.Status == taxsms.StatusHeld {
+				if _, err := tx.ExecContext(qctx, db.q("InsertMessageEvent"), m.ID, ms(now), string(m.Status), ""); err != nil {
+					return err
+				}
+			}
+		}
+		for i, m := range msgs {
+			if !created[i] {
+				m.ID = keyed[m.IdempotencyKey]
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+func (db *DB) messageError(err error) error {
+	if db.d.violation(err) == "foreign" {
+		return taxsms.Errorf(taxsms.EINVALID, "a message refers to a taxpayer, contact, user or office that does not exist")
+	}
+	return err
 }
 
 // FindMessage returns the message with its timeline and parts, or ENOTFOUND.
@@ -89,6 +158,7 @@ func (db *DB) FindMessage(ctx context.Context, id int64) (*taxsms.Message, error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(m.Timeline, func(a, b taxsms.StatusEvent) int { return a.At.Compare(b.At) })
 	parts, err := db.db.QueryContext(ctx, db.q("SelectMessageParts"), id)
 	if err != nil {
 		return nil, err
@@ -97,29 +167,45 @@ func (db *DB) FindMessage(ctx context.Context, id int64) (*taxsms.Message, error
 	for parts.Next() {
 		var p taxsms.Part
 		var status string
-		if err := parts.Scan(&p.Seq, &p.CarrierMsgID, &status, &p.Error); err != nil {
+		var done int64
+		if err := parts.Scan(&p.Seq, &p.CarrierMsgID, &status, &p.Error, &done); err != nil {
 			return nil, err
 		}
-		p.Status = taxsms.Status(status)
+		p.Status, p.DoneAt = taxsms.Status(status), fromMS(done)
 		m.Parts = append(m.Parts, p)
 	}
 	return m, parts.Err()
 }
 
+// scanMessage reads MessageColumns. The timeline it builds holds the
+// creation, the submission and the final status; FindMessage adds the
+// events in between.
 func (db *DB) scanMessage(s scanner) (*taxsms.Message, error) {
 	var m taxsms.Message
 	var dir, kind, coding, status, carrier string
 	var prio int
 	var enc []byte
-	var notBefore, expires, created, updated int64
+	var notBefore, expires, created, submitted, done, updated int64
 	err := s.Scan(&m.ID, &dir, &kind, &prio, &enc, &m.TaxpayerID, &m.ContactID, &m.UserID, &m.OfficeID, &m.AuthorID,
-		&m.Body, &coding, &m.Segments, &status, &carrier, &m.IdempotencyKey, &m.Error, &notBefore, &expires, &created, &updated)
+		&m.CampaignID, &m.Body, &coding, &m.Segments, &status, &carrier, &m.Link, &m.ServiceNumber, &m.IdempotencyKey, &m.Error,
+		&m.Attempts, &notBefore, &expires, &created, &submitted, &done, &updated)
 	if err != nil {
 		return nil, err
 	}
 	m.Direction, m.Kind, m.Priority = taxsms.Direction(dir), taxsms.Kind(kind), taxsms.Priority(prio)
 	m.Coding, m.Status, m.Carrier = taxsms.Coding(coding), taxsms.Status(status), taxsms.Carrier(carrier)
 	m.NotBefore, m.ExpiresAt, m.CreatedAt, m.UpdatedAt = fromMS(notBefore), fromMS(expires), fromMS(created), fromMS(updated)
+	first := taxsms.StatusQueued
+	if m.Direction == taxsms.MO {
+		first = taxsms.StatusReceived
+	}
+	m.Timeline = []taxsms.StatusEvent{{At: m.CreatedAt, Status: first}}
+	if submitted != 0 {
+		m.Timeline = append(m.Timeline, taxsms.StatusEvent{At: fromMS(submitted), Status: taxsms.StatusSubmitted, Detail: m.Link})
+	}
+	if done != 0 && m.Direction == taxsms.MT {
+		m.Timeline = append(m.Timeline, taxsms.StatusEvent{At: fromMS(done), Status: m.Status, Detail: m.Error})
+	}
 	m.Mobile, err = db.openMobile(enc)
 	return &m, err
 }

@@ -35,3 +35,10 @@ SELECT contact_id, at, status, channel, mobile_mask FROM contact_history WHERE c
 
 -- name: SelectContactKeys
 SELECT taxpayer_id, role, id, status FROM contacts;
+
+-- name: SelectFailingContacts
+SELECT c.id, c.taxpayer_id, c.role, c.name, c.mobile_enc, c.status, c.status_since, c.status_channel, c.created_at, c.updated_at
+FROM contacts c JOIN taxpayers t ON t.id = c.taxpayer_id JOIN offices o ON o.id = t.office_id
+WHERE c.failures >= ? AND (? = '' OR o.path LIKE ?)
+ORDER BY c.id
+LIMIT 1000;

@@ -1,0 +1,672 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"taxsms"
+)
+
+// Claimed is a message claimed for submission.
+type Claimed struct {
+	ID        int64
+	Kind      taxsms.Kind
+	Priority  taxsms.Priority
+	Mobile    string
+	Body      string
+	Segments  int
+	Attempts  int
+	ContactID int64
+}
+
+// ClaimMessages claims up to n queued messages for node until lease from
+// now, highest priority and oldest first, and returns them in that order.
+// Claimed messages whose expiry has passed are marked expired instead and
+// not returned. On PostgreSQL, concurrent nodes claim disjoint messages.
+func (db *DB) ClaimMessages(ctx context.Context, node string, n int, lease time.Duration) ([]Claimed, error) {
+	var out []Claimed
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		now := db.Now()
+		rows, err := tx.QueryContext(ctx, db.q("ClaimMessages"), node, ms(now.Add(lease)), ms(now), n)
+		if err != nil {
+			return err
+		}
+		var expired []int64
+		for rows.Next() {
+			var c Claimed
+			var kind string
+			var prio int
+			var enc []byte
+			var expires int64
+			var contact sql.NullInt64
+			if err := rows.Scan(&c.ID, &kind, &prio, &enc, &c.Body, &c.Segments, &c.Attempts, &expires, &contact); err != nil {
+				rows.Close()
+				return err
+			}
+			if expires != 0 && expires <= ms(now) {
+				expired = append(expired, c.ID)
+				continue
+			}
+			c.Kind, c.Priority, c.ContactID = taxsms.Kind(kind), taxsms.Priority(prio), contact.Int64
+			if c.Mobile, err = db.openMobile(enc); err != nil {
+				rows.Close()
+				return fmt.Errorf("message %d: %w", c.ID, err)
+			}
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range expired {
+			if _, err := tx.ExecContext(ctx, db.q("ExpireClaimed"), ms(now), ms(now), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Claimed) int {
+		if a.Priority != b.Priority {
+			return int(a.Priority) - int(b.Priority)
+		}
+		return int(a.ID - b.ID)
+	})
+	return out, err
+}
+
+// Outcome is what became of a claimed message's submission.
+type Outcome struct {
+	ID int64
+
+	// Submitted: the carrier took every segment.
+	Carrier taxsms.Carrier
+	Link    string
+	Coding  taxsms.Coding
+	Parts   []taxsms.Part // Seq and CarrierMsgID
+
+	// Otherwise Status is the message's new status: StatusScheduled for a
+	// retry at RetryAt (Attempt tells whether it counts as an attempt), or
+	// StatusFailed or StatusRejected.
+	Status  taxsms.Status
+	RetryAt time.Time
+	Attempt bool
+	Error   string
+}
+
+// RecordOutcomes stores the outcomes of submissions in one transaction. An
+// outcome for a message no longer being sent (say, claimed again by another
+// node after a lease ran out) changes nothing.
+func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		qctx := context.WithoutCancel(ctx) // see cancelled
+		now := ms(db.Now())
+		parts := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertPart"}
+		defer parts.close()
+		for _, o := range outcomes {
+			var res sql.Result
+			var err error
+			switch o.Status {
+			case "", taxsms.StatusSubmitted:
+				res, err = tx.ExecContext(qctx, db.q("MarkSubmitted"), now, string(o.Carrier), o.Link, string(o.Coding), now, o.ID)
+				if err == nil {
+					if n, _ := res.RowsAffected(); n == 1 {
+						for _, p := range o.Parts {
+							if err := parts.add(o.ID, p.Seq, string(o.Carrier), p.CarrierMsgID); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			case taxsms.StatusScheduled:
+				attempt := 0
+				if o.Attempt {
+					attempt = 1
+				}
+				_, err = tx.ExecContext(qctx, db.q("MarkRetry"), ms(o.RetryAt), attempt, o.Error, now, o.ID)
+				if err == nil && o.Attempt {
+					_, err = tx.ExecContext(qctx, db.q("InsertMessageEvent"), o.ID, now, "retry", o.Error)
+				}
+			case taxsms.StatusFailed, taxsms.StatusRejected:
+				_, err = tx.ExecContext(qctx, db.q("MarkFailed"), string(o.Status), o.Error, now, now, o.ID)
+			default:
+				return fmt.Errorf("record outcome of message %d: status %q", o.ID, o.Status)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return parts.flush()
+	})
+}
+
+// Receipt is a carrier's status report of one segment.
+type Receipt struct {
+	Carrier taxsms.Carrier
+	Link    string
+	MsgID   string // normalised carrier id
+	Stat    string // DELIVRD, UNDELIV, ...
+	Err     string
+	Done    time.Time
+}
+
+// Delivered reports whether the segment reached the handset.
+func (r Receipt) Delivered() bool { return r.Stat == "DELIVRD" || r.Stat == "DELIVERED" }
+
+// failuresToFlag is how many messages in a row must fail before a contact's
+// number is listed for correction (MISSION R-15).
+const failuresToFlag = 3
+
+// RecordReceipts stores status reports in one transaction: each marks its
+// segment delivered or failed, and a message whose segments have all
+// reported becomes delivered (all delivered) or failed (the carrier's code
+// as its error). A contact's run of failed messages is counted, and reset
+// by a delivery. A receipt that matches no submitted segment is kept to be
+// matched later (it may have overtaken its submit response); it reports
+// how many were kept so.
+func (db *DB) RecordReceipts(ctx context.Context, receipts []Receipt) (pending int, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		pending = 0
+		qctx := context.WithoutCancel(ctx) // see cancelled
+		done := make(map[int64]bool)
+		for _, r := range receipts {
+			matched, err := db.applyReceipt(qctx, tx, r, done)
+			if err != nil {
+				return err
+			}
+			if !matched {
+				pending++
+				if _, err := tx.ExecContext(qctx, db.q("InsertPendingReceipt"), string(r.Carrier), r.MsgID, r.Link,
+					r.Stat, r.Err, ms(r.Done), ms(db.Now())); err != nil {
+					return err
+				}
+			}
+		}
+		return db.finish(qctx, tx, done)
+	})
+	return pending, err
+}
+
+// applyReceipt marks the segment r reports on and adds its message to done;
+// it reports false if no submitted segment has r's id.
+func (db *DB) applyReceipt(ctx context.Context, tx *sql.Tx, r Receipt, done map[int64]bool) (bool, error) {
+	status, errText := taxsms.StatusDelivered, ""
+	if !r.Delivered() {
+		status, errText = taxsms.StatusFailed, r.Stat
+		if r.Err != "" && strings.Trim(r.Err, "0") != "" {
+			errText += " " + r.Err
+		}
+	}
+	doneAt := r.Done
+	if doneAt.IsZero() {
+		doneAt = db.Now()
+	}
+	rows, err := tx.QueryContext(ctx, db.q("ReceiptPart"), string(status), errText, ms(doneAt), r.MsgID, string(r.Carrier))
+	if err != nil {
+		return false, err
+	}
+	matched := false
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		done[id], matched = true, true
+	}
+	rows.Close()
+	return matched, rows.Err()
+}
+
+// finish settles the messages whose segments have all reported.
+func (db *DB) finish(ctx context.Context, tx *sql.Tx, ids map[int64]bool) error {
+	now := ms(db.Now())
+	for id := range ids {
+		var segments, delivered, failed int
+		var status, errText string
+		var contact int64
+		err := tx.QueryRowContext(ctx, db.q("PartTally"), id).Scan(&segments, &status, &contact, &delivered, &failed, &errText)
+		if err != nil {
+			return err
+		}
+		if delivered+failed < segments || taxsms.Status(status) != taxsms.StatusSubmitted {
+			continue
+		}
+		final, q := taxsms.StatusDelivered, "ContactDelivered"
+		if failed > 0 {
+			final, q = taxsms.StatusFailed, "ContactFailed"
+		} else {
+			errText = ""
+		}
+		if _, err := tx.ExecContext(ctx, db.q("MarkDone"), string(final), errText, now, now, id); err != nil {
+			return err
+		}
+		if contact != 0 {
+			if _, err := tx.ExecContext(ctx, db.q(q), contact); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Swept counts what Sweep did.
+type Swept struct {
+	Promoted  int // scheduled messages now due, queued
+	Expired   int // waiting messages past their expiry
+	Requeued  int // claims whose lease ran out (or this node's, at start): may go twice
+	Matched   int // receipts that found their segment late
+	Unmatched int // receipts that found none within the grace period, kept
+	MO        []*taxsms.Message
+}
+
+// SweepOptions tunes Sweep.
+type SweepOptions struct {
+	Node           string        // requeue this node's own claims too (at start)
+	ReceiptGrace   time.Duration // how long a receipt may wait for its segment
+	FragmentExpiry time.Duration // how long a long MO may wait for its missing segments
+	FragmentKeep   time.Duration // how long assembled fragments stay to drop duplicates
+}
+
+// Sweep does the outbox's periodic work, each step its own transaction:
+// due scheduled messages are queued, waiting messages past their expiry
+// expire, lapsed claims are queued again, held receipts are matched or,
+// after the grace period, marked unmatched (and kept), and long MO messages
+// missing segments after the expiry are stored incomplete. The MO messages
+// it stores are returned for the inbound service.
+func (db *DB) Sweep(ctx context.Context, opt SweepOptions) (Swept, error) {
+	var s Swept
+	now := db.Now()
+	step := func(name string, args ...any) (int, error) {
+		res, err := db.db.ExecContext(ctx, db.q(name), args...)
+		if err != nil {
+			return 0, fmt.Errorf("sweep %s: %w", name, err)
+		}
+		n, _ := res.RowsAffected()
+		return int(n), nil
+	}
+	var err error
+	if s.Promoted, err = step("PromoteScheduled", ms(now), ms(now)); err != nil {
+		return s, err
+	}
+	if s.Expired, err = step("ExpireQueued", ms(now), ms(now), ms(now)); err != nil {
+		return s, err
+	}
+	if s.Requeued, err = step("RequeueLapsed", ms(now), ms(now), opt.Node); err != nil {
+		return s, err
+	}
+	if s.Matched, err = db.matchPending(ctx); err != nil {
+		return s, err
+	}
+	if opt.ReceiptGrace > 0 {
+		if s.Unmatched, err = step("MarkUnmatched", ms(now.Add(-opt.ReceiptGrace))); err != nil {
+			return s, err
+		}
+	}
+	if opt.FragmentExpiry > 0 {
+		if s.MO, err = db.assembleStale(ctx, now.Add(-opt.FragmentExpiry)); err != nil {
+			return s, err
+		}
+	}
+	if opt.FragmentKeep > 0 {
+		if _, err = step("PruneFragments", ms(now.Add(-opt.FragmentKeep))); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// matchPending applies held receipts whose segment is now known.
+func (db *DB) matchPending(ctx context.Context) (int, error) {
+	matched := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		matched = 0
+		rows, err := tx.QueryContext(ctx, db.q("SelectPendingReceipts"))
+		if err != nil {
+			return err
+		}
+		type held struct {
+			id int64
+			r  Receipt
+		}
+		var hs []held
+		for rows.Next() {
+			var h held
+			var carrier string
+			var done, received int64
+			if err := rows.Scan(&h.id, &carrier, &h.r.MsgID, &h.r.Stat, &h.r.Err, &done, &received); err != nil {
+				rows.Close()
+				return err
+			}
+			h.r.Carrier, h.r.Done = taxsms.Carrier(carrier), fromMS(done)
+			hs = append(hs, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		done := make(map[int64]bool)
+		for _, h := range hs {
+			ok, err := db.applyReceipt(ctx, tx, h.r, done)
+			if err != nil {
+				return err
+			}
+			if ok {
+				matched++
+				if _, err := tx.ExecContext(ctx, db.q("DeletePendingReceipt"), h.id); err != nil {
+					return err
+				}
+			}
+		}
+		return db.finish(ctx, tx, done)
+	})
+	return matched, err
+}
+
+// OutboxStats is the state of the outbox.
+type OutboxStats struct {
+	Queued    map[taxsms.Priority]int // queued messages by priority
+	Unmatched int                     // receipts kept that matched no segment
+}
+
+// Outbox returns the queue depth by priority and the unmatched receipts.
+func (db *DB) Outbox(ctx context.Context) (OutboxStats, error) {
+	st := OutboxStats{Queued: make(map[taxsms.Priority]int)}
+	rows, err := db.db.QueryContext(ctx, db.q("CountQueued"))
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, n int
+		if err := rows.Scan(&p, &n); err != nil {
+			return st, err
+		}
+		st.Queued[taxsms.Priority(p)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	err = db.db.QueryRowContext(ctx, db.q("CountUnmatched")).Scan(&st.Unmatched)
+	return st, err
+}
+
+// Fragment is one inbound PDU: a whole short message or one segment of a
+// long one.
+type Fragment struct {
+	Carrier  taxsms.Carrier
+	Link     string
+	MsgID    string // the carrier's id; "" when the protocol gives none (no duplicate check then)
+	From     string // the sender as received
+	To       string // the service number, extension included
+	Text     string
+	Ref      int
+	Total    int // 1 for a short message
+	Seq      int
+	Received time.Time
+}
+
+// StoreFragment stores an inbound PDU before it is acknowledged. A PDU seen
+// before (same carrier and id) is dropped: dup is true. When the fragment
+// completes its message (or is one whole), the message is stored in the
+// same transaction and returned; otherwise msg is nil until the rest arrive.
+func (db *DB) StoreFragment(ctx context.Context, f Fragment) (msg *taxsms.Message, dup bool, err error) {
+	if f.Total < 1 || f.Seq < 1 || f.Seq > f.Total || f.Total > 255 {
+		return nil, false, taxsms.Errorf(taxsms.EINVALID, "MO segment %d of %d", f.Seq, f.Total)
+	}
+	if f.MsgID == "" {
+		b := make([]byte, 12)
+		rand.Read(b)
+		f.MsgID = "local-" + hex.EncodeToString(b)
+	}
+	if f.Received.IsZero() {
+		f.Received = db.Now()
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		msg, dup = nil, false
+		enc, hash, _ := db.sealMobile(f.From)
+		var id int64
+		err := tx.QueryRowContext(ctx, db.q("InsertFragment"), string(f.Carrier), f.MsgID, f.Link, enc, hash, f.To,
+			f.Ref, f.Total, f.Seq, f.Text, ms(f.Received)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			dup = true
+			return nil
+		} else if err != nil {
+			return err
+		}
+		msg, err = db.assemble(ctx, tx, f.Carrier, f.Link, f.From, hash, f.Ref, f.Total, false)
+		return err
+	})
+	return msg, dup, err
+}
+
+// assemble stores the MO message made of the waiting fragments of (sender,
+// ref, total) if they are all there, or if partial (their time is up). It
+// returns nil when the message is not yet whole.
+func (db *DB) assemble(ctx context.Context, tx *sql.Tx, carrier taxsms.Carrier, link, from string, hash []byte, ref, total int, partial bool) (*taxsms.Message, error) {
+	rows, err := tx.QueryContext(ctx, db.q("SelectFragments"), hash, ref, total)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	texts := make([]string, total)
+	have := make([]bool, total)
+	to := ""
+	var first time.Time
+	for rows.Next() {
+		var id, received int64
+		var seq int
+		var text, recipient string
+		if err := rows.Scan(&id, &seq, &text, &recipient, &received); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+		if seq >= 1 && seq <= total && !have[seq-1] {
+			texts[seq-1], have[seq-1] = text, true
+		}
+		if to == "" {
+			to = recipient
+		}
+		if t := fromMS(received); first.IsZero() || t.Before(first) {
+			first = t
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	missing := 0
+	for i := range have {
+		if !have[i] {
+			missing++
+			texts[i] = "…"
+		}
+	}
+	if missing > 0 && !partial || len(ids) == 0 {
+		return nil, nil
+	}
+	m := &taxsms.Message{Direction: taxsms.MO, Kind: taxsms.KindInteractive, Mobile: from, Body: strings.Join(texts, ""),
+		Segments: total, Carrier: carrier, Link: link}
+	if missing > 0 {
+		m.Error = fmt.Sprintf("incomplete: %d of %d segments missing", missing, total)
+	}
+	if err := db.insertMO(ctx, tx, m, to); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, db.q("SetFragmentMessage"), m.ID, id); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// insertMO stores an assembled MO message. Its sender is kept as received
+// when it is not a mainland mobile number (a landline, a short code).
+func (db *DB) insertMO(ctx context.Context, tx *sql.Tx, m *taxsms.Message, to string) error {
+	if n, err := taxsms.NormalizeMobile(m.Mobile); err == nil {
+		m.Mobile = n
+	}
+	now := db.Now().UTC().Truncate(time.Millisecond)
+	enc, hash, mask := db.sealMobile(m.Mobile)
+	if mask == "" {
+		mask = "*"
+	}
+	m.Status, m.ServiceNumber, m.CreatedAt, m.UpdatedAt = taxsms.StatusReceived, to, now, now
+	err := tx.QueryRowContext(ctx, db.q("InsertMO"), string(m.Kind), enc, hash, mask, m.Body, m.Segments,
+		string(m.Carrier), m.Link, to, m.Error, ms(now), ms(now)).Scan(&m.ID)
+	m.Timeline = []taxsms.StatusEvent{{At: now, Status: taxsms.StatusReceived}}
+	return err
+}
+
+// assembleStale stores, incomplete, the long MO messages whose first
+// fragment arrived before cutoff.
+func (db *DB) assembleStale(ctx context.Context, cutoff time.Time) ([]*taxsms.Message, error) {
+	type group struct {
+		hash       []byte
+		ref, total int
+	}
+	rows, err := db.db.QueryContext(ctx, db.q("SelectStaleFragments"), ms(cutoff))
+	if err != nil {
+		return nil, err
+	}
+	var groups []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.hash, &g.ref, &g.total); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []*taxsms.Message
+	for _, g := range groups {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			var enc []byte
+			var carrier, link string
+			err := tx.QueryRowContext(ctx, db.q("SelectFragmentSender"), g.hash, g.ref, g.total).Scan(&enc, &carrier, &link)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // assembled meanwhile
+			} else if err != nil {
+				return err
+			}
+			from, err := db.openMobile(enc)
+			if err != nil {
+				return err
+			}
+			m, err := db.assemble(ctx, tx, taxsms.Carrier(carrier), link, from, g.hash, g.ref, g.total, true)
+			if m != nil {
+				out = append(out, m)
+			}
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Selector picks waiting messages to cancel, hold or release. Every set
+// field must match; at least one must be set.
+type Selector struct {
+	ID         int64
+	CampaignID int64
+	AuthorID   int64
+	Subtree    int64 // messages on behalf of this office or one below it
+}
+
+// ChangeWaiting cancels, holds or releases (to queued) the messages that
+// sel picks and that are not yet claimed for submission: cancel takes
+// scheduled, queued and held messages; hold takes scheduled and queued
+// ones; release takes held ones. It records the change on each message's
+// timeline with detail, and returns how many changed. A claimed or
+// submitted message is beyond recall.
+func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status, detail string) (int, error) {
+	var from []string
+	switch to {
+	case taxsms.StatusCancelled:
+		from = []string{"scheduled", "queued", "held"}
+	case taxsms.StatusHeld:
+		from = []string{"scheduled", "queued"}
+	case taxsms.StatusQueued:
+		from = []string{"held"}
+	default:
+		return 0, taxsms.Invalid("status", "want cancelled, held or queued, got %q", to)
+	}
+	var where []string
+	var args []any
+	if sel.ID != 0 {
+		where, args = append(where, "id = ?"), append(args, sel.ID)
+	}
+	if sel.CampaignID != 0 {
+		where, args = append(where, "campaign_id = ?"), append(args, sel.CampaignID)
+	}
+	if sel.AuthorID != 0 {
+		where, args = append(where, "author_id = ?"), append(args, sel.AuthorID)
+	}
+	if sel.Subtree != 0 {
+		prefix, err := db.subtreePrefix(ctx, sel.Subtree)
+		if err != nil {
+			return 0, err
+		}
+		where, args = append(where, "office_id IN (SELECT id FROM offices WHERE path LIKE ?)"), append(args, prefix+"%")
+	}
+	if len(where) == 0 {
+		return 0, taxsms.Invalid("selector", "name a message, campaign, author or office")
+	}
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		now := ms(db.Now())
+		set, qargs := "status = ?, updated_at = ?", []any{string(to), now}
+		if to == taxsms.StatusCancelled {
+			// The final entry of the timeline: done_at, with detail as the error.
+			set, qargs = set+", done_at = ?, error = ?", append(qargs, now, detail)
+		}
+		q := "UPDATE messages SET " + set + " WHERE status IN ('" + strings.Join(from, "', '") + "') AND " +
+			strings.Join(where, " AND ") + " RETURNING id"
+		qargs = append(qargs, args...)
+		rows, err := tx.QueryContext(ctx, db.rebind(q), qargs...)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(ids)
+		if to == taxsms.StatusCancelled {
+			return nil // the timeline's final entry is the cancellation
+		}
+		ev := &batcher{ctx: context.WithoutCancel(ctx), db: db, tx: tx, name: "InsertMessageEvent"}
+		defer ev.close()
+		for _, id := range ids {
+			if err := ev.add(id, now, string(to), detail); err != nil {
+				return err
+			}
+		}
+		return ev.flush()
+	})
+	return n, err
+}

@@ -1,0 +1,108 @@
+-- name: ClaimMessages
+-- The oldest queued messages of the highest priority, claimed by a node
+-- until a lease ends. On PostgreSQL, nodes skip each other's locked rows.
+UPDATE messages SET status = 'sending', claimed_by = ?, claim_until = ?, updated_at = ?
+WHERE id IN (SELECT id FROM messages WHERE status = 'queued' ORDER BY priority, id LIMIT ? {{SKIP_LOCKED}})
+RETURNING id, kind, priority, mobile_enc, body, segments, attempts, expires_at, contact_id;
+
+-- name: ExpireClaimed
+UPDATE messages SET status = 'expired', done_at = ?, updated_at = ?, claimed_by = '' WHERE id = ? AND status = 'sending';
+
+-- name: MarkSubmitted
+UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = ?, link = ?, coding = ?, error = '',
+       claimed_by = '', updated_at = ?
+WHERE id = ? AND status = 'sending';
+
+-- name: InsertPart
+INSERT INTO message_parts (message_id, seq, carrier, carrier_msg_id, status) VALUES (?, ?, ?, ?, 'submitted');
+
+-- name: MarkRetry
+UPDATE messages SET status = 'scheduled', not_before = ?, attempts = attempts + ?, error = ?, claimed_by = '',
+       updated_at = ?
+WHERE id = ? AND status = 'sending';
+
+-- name: MarkFailed
+UPDATE messages SET status = ?, error = ?, done_at = ?, claimed_by = '', updated_at = ?
+WHERE id = ? AND status = 'sending';
+
+-- name: ReceiptPart
+UPDATE message_parts SET status = ?, error = ?, done_at = ?
+WHERE carrier_msg_id = ? AND carrier = ? AND status = 'submitted'
+RETURNING message_id;
+
+-- name: InsertPendingReceipt
+INSERT INTO receipts_pending (carrier, carrier_msg_id, link, stat, error, done_at, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: PartTally
+SELECT m.segments, m.status, COALESCE(m.contact_id, 0),
+       (SELECT COUNT(*) FROM message_parts p WHERE p.message_id = m.id AND p.status = 'delivered'),
+       (SELECT COUNT(*) FROM message_parts p WHERE p.message_id = m.id AND p.status = 'failed'),
+       (SELECT COALESCE(MAX(p.error), '') FROM message_parts p WHERE p.message_id = m.id AND p.status = 'failed')
+FROM messages m WHERE m.id = ?;
+
+-- name: MarkDone
+UPDATE messages SET status = ?, error = ?, done_at = ?, updated_at = ? WHERE id = ? AND status = 'submitted';
+
+-- name: ContactDelivered
+UPDATE contacts SET failures = 0 WHERE id = ? AND failures <> 0;
+
+-- name: ContactFailed
+UPDATE contacts SET failures = failures + 1 WHERE id = ?;
+
+-- name: PromoteScheduled
+UPDATE messages SET status = 'queued', updated_at = ? WHERE status = 'scheduled' AND not_before <= ?;
+
+-- name: ExpireQueued
+UPDATE messages SET status = 'expired', done_at = ?, updated_at = ?
+WHERE status IN ('queued', 'scheduled') AND expires_at <> 0 AND expires_at <= ?;
+
+-- name: RequeueLapsed
+-- Claims whose lease ended (their node died), and at start a node's own.
+UPDATE messages SET status = 'queued', claimed_by = '', updated_at = ?
+WHERE status = 'sending' AND (claim_until <= ? OR claimed_by = ?);
+
+-- name: SelectPendingReceipts
+SELECT id, carrier, carrier_msg_id, stat, error, done_at, received_at FROM receipts_pending
+WHERE unmatched = 0 ORDER BY id LIMIT 1000;
+
+-- name: DeletePendingReceipt
+DELETE FROM receipts_pending WHERE id = ?;
+
+-- name: MarkUnmatched
+UPDATE receipts_pending SET unmatched = 1 WHERE unmatched = 0 AND received_at <= ?;
+
+-- name: CountQueued
+SELECT priority, COUNT(*) FROM messages WHERE status = 'queued' GROUP BY priority;
+
+-- name: CountUnmatched
+SELECT COUNT(*) FROM receipts_pending WHERE unmatched = 1;
+
+-- name: InsertFragment
+INSERT INTO mo_fragments (carrier, carrier_msg_id, link, sender_enc, sender_hash, recipient, ref, total, seq, body, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (carrier, carrier_msg_id) DO NOTHING
+RETURNING id;
+
+-- name: SelectFragments
+SELECT id, seq, body, recipient, received_at FROM mo_fragments
+WHERE sender_hash = ? AND ref = ? AND total = ? AND message_id IS NULL
+ORDER BY seq, id;
+
+-- name: SetFragmentMessage
+UPDATE mo_fragments SET message_id = ? WHERE id = ?;
+
+-- name: SelectStaleFragments
+SELECT DISTINCT sender_hash, ref, total FROM mo_fragments WHERE message_id IS NULL AND received_at <= ? LIMIT 100;
+
+-- name: SelectFragmentSender
+SELECT sender_enc, carrier, link FROM mo_fragments WHERE sender_hash = ? AND ref = ? AND total = ? AND message_id IS NULL LIMIT 1;
+
+-- name: InsertMO
+INSERT INTO messages (direction, kind, priority, mobile_enc, mobile_hash, mobile_mask, body, coding, segments, status,
+                      carrier, link, service_number, error, created_at, updated_at)
+VALUES ('mo', ?, 0, ?, ?, ?, ?, '', ?, 'received', ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: PruneFragments
+DELETE FROM mo_fragments WHERE message_id IS NOT NULL AND received_at <= ?;
