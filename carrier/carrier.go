@@ -5,6 +5,33 @@
 // ported numbers and failover while a link is down; segmentation as each
 // link needs it; and the status reports and MO messages the gateways send
 // back, handed to a Handler before they are acknowledged.
+//
+// Open (or OpenLink and NewRouter) starts the links; Router.Send routes a
+// Message by the number's carrier (overrides first, then prefixes) to a link
+// that is up, and Link.Send chooses the coding (UCS-2 on CMPP, SGIP and SMGP;
+// GSM 7-bit when the text fits, else UCS-2, on SMPP), splits the text and
+// submits every segment on one session. Each Part's MsgID is the form in
+// which that segment's Receipt arrives, so dispatch matches them by string.
+//
+// Goroutines: each enabled link runs one per session (dial, log in, wait for
+// the drop, redial after a back-off) and, for SGIP, one for our listener; the
+// protocol sessions run theirs. All of them end in Close, which drains every
+// window and logs out within Options.CloseTimeout.
+//
+// Known limits:
+//   - A message whose session fails half way is finished on another session
+//     of the link, and a message retried after an error is sent whole again:
+//     segments may reach the handset twice. Segments of one message are sent
+//     one after the other, not pipelined.
+//   - The rate limit is per process: several nodes sharing one carrier
+//     account must divide messages_per_second between them.
+//   - Status reports of a state that is not final (ENROUTE, CMPP ACCEPTD,
+//     SMPP intermediate notifications) are acknowledged and dropped.
+//   - SMPP deliver_sm has no message id, so its Fragments have an empty MsgID.
+//   - Refusal codes the protocol tables do not name (vendor codes) are taken
+//     as temporary; dispatch bounds the retries.
+//   - SGIP sessions close themselves when idle (SGIP has no keep-alive) and
+//     are dialled again at once.
 package carrier
 
 import (

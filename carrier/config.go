@@ -300,7 +300,7 @@ type Options struct {
 	// window and logging out (default 10 s).
 	CloseTimeout time.Duration
 	// Resends is how many times an unanswered submit is sent again
-	// (default the protocol's, 3).
+	// (default the protocol's, 3; negative for none).
 	Resends int
 	// Listen opens the SGIP listener; default net.ListenConfig.Listen.
 	// Tests pass a listener opened beforehand.

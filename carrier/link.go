@@ -162,9 +162,16 @@ func (l *Link) run(ctx context.Context, s *slot) {
 		select {
 		case <-c.Done():
 			l.setConn(s, nil)
-			l.stats.drops.Add(1)
 			d := l.backoff(1)
-			l.log.Warn("session down", "session", s.idx, "retry_in", d, "err", l.scrub(fmt.Sprint(c.Err())))
+			if l.cfg.Protocol == ProtocolSGIP && strings.Contains(fmt.Sprint(c.Err()), "idle") {
+				// SGIP has no keep-alive: an idle link is closed with
+				// Unbind, and dialled again at once.
+				l.log.Debug("idle session closed", "session", s.idx)
+				d = 0
+			} else {
+				l.stats.drops.Add(1)
+				l.log.Warn("session down", "session", s.idx, "retry_in", d, "err", l.scrub(fmt.Sprint(c.Err())))
+			}
 			if !sleep(ctx, d) {
 				return
 			}

@@ -276,3 +276,21 @@ func TestLink_Close(t *testing.T) {
 		t.Errorf("Send after Close: %v, want ErrUnavailable", err)
 	}
 }
+
+func TestLink_TimeoutTriesAnotherSession(t *testing.T) {
+	r := startRig(t, testSimConfig())
+	cfg := r.link(simulator.CMPP, "timeout")
+	cfg.Connections, cfg.ResponseTimeout = 2, 200*time.Millisecond
+	opts := r.options(nil)
+	opts.Resends = -1
+	rt := openRouter(t, r, newRecorder(), opts, cfg)
+	waitFor(t, "both sessions", func() bool { return rt.Health()[0].Connected == 2 })
+	r.sim.SetFault(simulator.CMPP, simulator.Fault{NoResponse: 1})
+	res, err := rt.Send(ctxT(t), carrier.Message{Mobile: mobileNumber, Text: "测试"})
+	if err != nil || len(res.Parts) != 1 {
+		t.Fatalf("Send = %+v, %v; want one part from the other session", res, err)
+	}
+	if h := rt.Health()[0]; h.Errors != 1 || !strings.Contains(h.LastError, "submit") {
+		t.Errorf("Health Errors %d, LastError %q; want the timeout counted", h.Errors, h.LastError)
+	}
+}

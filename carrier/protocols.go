@@ -100,7 +100,10 @@ func (l *Link) dial(ctx context.Context) (conn, error) {
 
 // tries returns the CMPP MaxTries for Options.Resends.
 func (l *Link) tries() int {
-	if l.opts.Resends <= 0 {
+	switch {
+	case l.opts.Resends < 0:
+		return 1
+	case l.opts.Resends == 0:
 		return 0
 	}
 	return l.opts.Resends + 1
