@@ -294,3 +294,26 @@ func TestLink_TimeoutTriesAnotherSession(t *testing.T) {
 		t.Errorf("Health Errors %d, LastError %q; want the timeout counted", h.Errors, h.LastError)
 	}
 }
+
+func TestLink_Signature(t *testing.T) {
+	r := startRig(t, testSimConfig())
+	cfg := r.link(simulator.CMPP, "sig")
+	cfg.Signature = "【12366】"
+	rt := openRouter(t, r, newRecorder(), r.options(nil), cfg)
+	body := strings.Repeat("税", 66)
+	res, err := rt.Send(ctxT(t), carrier.Message{Mobile: mobileNumber, Text: "【12366】" + body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 66 characters and the carrier's 7 do not fit one message of 70.
+	if len(res.Parts) != 2 {
+		t.Fatalf("Parts = %d, want 2", len(res.Parts))
+	}
+	var text strings.Builder
+	for _, s := range r.sim.Submits() {
+		text.WriteString(s.Text())
+	}
+	if text.String() != body {
+		t.Errorf("sent %q, want the text without the carrier's signature", text.String())
+	}
+}
