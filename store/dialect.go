@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"embed"
 	"errors"
@@ -32,12 +33,17 @@ type dialect struct {
 	configure func(db *sql.DB, memory bool)
 	// violation classifies a constraint error: "unique", "foreign" or "".
 	violation func(err error) string
+	// xactLock takes a lock on a number until the transaction ends, "" where
+	// transactions are serial anyway (SQLite has one writer).
+	xactLock string
 }
 
 var (
 	sqliteDialect = &dialect{
 		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
-		queries: loadQueries(func(q string) string { return strings.ReplaceAll(q, skipLocked, "") }),
+		queries: loadQueries(func(q string) string {
+			return strings.NewReplacer(skipLocked, "", forUpdate, "").Replace(q)
+		}),
 		configure: func(db *sql.DB, memory bool) {
 			// A shared-cache memory database lives while one connection is open.
 			db.SetConnMaxIdleTime(0)
@@ -64,8 +70,9 @@ var (
 	}
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
+		xactLock: "SELECT pg_advisory_xact_lock($1)",
 		queries: loadQueries(func(q string) string {
-			return numberPlaceholders(strings.ReplaceAll(q, skipLocked, "FOR UPDATE SKIP LOCKED"))
+			return numberPlaceholders(strings.NewReplacer(skipLocked, "FOR UPDATE SKIP LOCKED", forUpdate, "FOR UPDATE").Replace(q))
 		}),
 		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },
 		violation: func(err error) string {
@@ -86,6 +93,10 @@ var (
 // skipLocked marks where a query that claims rows locks them on PostgreSQL,
 // so that nodes claim disjoint rows; SQLite has one writer and needs nothing.
 const skipLocked = "{{SKIP_LOCKED}}"
+
+// forUpdate marks where a query locks the rows it reads on PostgreSQL, so
+// that concurrent transactions settle a row one after the other.
+const forUpdate = "{{FOR_UPDATE}}"
 
 // mapError turns constraint violations that escaped validation into errors a
 // user may see; anything else is returned as it is.
@@ -153,4 +164,13 @@ func numberPlaceholders(q string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// lock takes the transaction lock on key where the engine needs one.
+func (d *dialect) lock(ctx context.Context, tx *sql.Tx, key int64) error {
+	if d.xactLock == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, d.xactLock, key)
+	return err
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ type Claimed struct {
 	Segments  int
 	Attempts  int
 	ContactID int64
+	CreatedAt time.Time // when it was queued
 }
 
 // ClaimMessages claims up to n queued messages for node until lease from
@@ -45,9 +48,9 @@ func (db *DB) ClaimMessages(ctx context.Context, node string, n int, lease time.
 			var kind string
 			var prio int
 			var enc []byte
-			var expires int64
+			var expires, created int64
 			var contact sql.NullInt64
-			if err := rows.Scan(&c.ID, &kind, &prio, &enc, &c.Body, &c.Segments, &c.Attempts, &expires, &contact); err != nil {
+			if err := rows.Scan(&c.ID, &kind, &prio, &enc, &c.Body, &c.Segments, &c.Attempts, &expires, &contact, &created); err != nil {
 				rows.Close()
 				return err
 			}
@@ -55,7 +58,7 @@ func (db *DB) ClaimMessages(ctx context.Context, node string, n int, lease time.
 				expired = append(expired, c.ID)
 				continue
 			}
-			c.Kind, c.Priority, c.ContactID = taxsms.Kind(kind), taxsms.Priority(prio), contact.Int64
+			c.Kind, c.Priority, c.ContactID, c.CreatedAt = taxsms.Kind(kind), taxsms.Priority(prio), contact.Int64, fromMS(created)
 			if c.Mobile, err = db.openMobile(enc); err != nil {
 				rows.Close()
 				return fmt.Errorf("message %d: %w", c.ID, err)
@@ -86,7 +89,8 @@ func (db *DB) ClaimMessages(ctx context.Context, node string, n int, lease time.
 type Outcome struct {
 	ID int64
 
-	// Submitted: the carrier took every segment.
+	// Submitted: the carrier took every segment. The message's segment
+	// count becomes len(Parts): the link decides how a text is split.
 	Carrier taxsms.Carrier
 	Link    string
 	Coding  taxsms.Coding
@@ -115,7 +119,7 @@ func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 			var err error
 			switch o.Status {
 			case "", taxsms.StatusSubmitted:
-				res, err = tx.ExecContext(qctx, db.q("MarkSubmitted"), now, string(o.Carrier), o.Link, string(o.Coding), now, o.ID)
+				res, err = tx.ExecContext(qctx, db.q("MarkSubmitted"), now, string(o.Carrier), o.Link, string(o.Coding), len(o.Parts), now, o.ID)
 				if err == nil {
 					if n, _ := res.RowsAffected(); n == 1 {
 						for _, p := range o.Parts {
@@ -225,10 +229,17 @@ func (db *DB) applyReceipt(ctx context.Context, tx *sql.Tx, r Receipt, done map[
 	return matched, rows.Err()
 }
 
-// finish settles the messages whose segments have all reported.
+// finish settles the messages whose segments have all reported. Each
+// message is locked before its segments are counted, in id order, so that
+// transactions reporting on segments of one message at once (on
+// PostgreSQL) settle it one after the other, the last seeing every report.
 func (db *DB) finish(ctx context.Context, tx *sql.Tx, ids map[int64]bool) error {
 	now := ms(db.Now())
-	for id := range ids {
+	sorted := slices.Sorted(maps.Keys(ids))
+	for _, id := range sorted {
+		if _, err := tx.ExecContext(ctx, db.q("LockMessage"), id); err != nil {
+			return err
+		}
 		var segments, delivered, failed int
 		var status, errText string
 		var contact int64
@@ -441,10 +452,23 @@ func (db *DB) StoreFragment(ctx context.Context, f Fragment) (msg *taxsms.Messag
 		} else if err != nil {
 			return err
 		}
+		if f.Total > 1 { // fragments of one message are counted one transaction at a time
+			if err := db.d.lock(ctx, tx, fragmentKey(hash, f.Ref, f.Total)); err != nil {
+				return err
+			}
+		}
 		msg, err = db.assemble(ctx, tx, f.Carrier, f.Link, f.From, hash, f.Ref, f.Total, false)
 		return err
 	})
 	return msg, dup, err
+}
+
+// fragmentKey is the lock key of the fragments of one long MO.
+func fragmentKey(senderHash []byte, ref, total int) int64 {
+	h := fnv.New64a()
+	h.Write(senderHash)
+	fmt.Fprintf(h, "/%d/%d", ref, total)
+	return int64(h.Sum64())
 }
 
 // assemble stores the MO message made of the waiting fragments of (sender,
@@ -564,6 +588,9 @@ func (db *DB) assembleStale(ctx context.Context, cutoff time.Time) ([]*taxsms.Me
 			}
 			from, err := db.openMobile(enc)
 			if err != nil {
+				return err
+			}
+			if err := db.d.lock(ctx, tx, fragmentKey(g.hash, g.ref, g.total)); err != nil {
 				return err
 			}
 			m, err := db.assemble(ctx, tx, taxsms.Carrier(carrier), link, from, g.hash, g.ref, g.total, true)

@@ -3,14 +3,14 @@
 -- until a lease ends. On PostgreSQL, nodes skip each other's locked rows.
 UPDATE messages SET status = 'sending', claimed_by = ?, claim_until = ?, updated_at = ?
 WHERE id IN (SELECT id FROM messages WHERE status = 'queued' ORDER BY priority, id LIMIT ? {{SKIP_LOCKED}})
-RETURNING id, kind, priority, mobile_enc, body, segments, attempts, expires_at, contact_id;
+RETURNING id, kind, priority, mobile_enc, body, segments, attempts, expires_at, contact_id, created_at;
 
 -- name: ExpireClaimed
 UPDATE messages SET status = 'expired', done_at = ?, updated_at = ?, claimed_by = '' WHERE id = ? AND status = 'sending';
 
 -- name: MarkSubmitted
-UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = ?, link = ?, coding = ?, error = '',
-       claimed_by = '', updated_at = ?
+UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = ?, link = ?, coding = ?, segments = ?,
+       error = '', claimed_by = '', updated_at = ?
 WHERE id = ? AND status = 'sending';
 
 -- name: InsertPart
@@ -33,6 +33,9 @@ RETURNING message_id;
 -- name: InsertPendingReceipt
 INSERT INTO receipts_pending (carrier, carrier_msg_id, link, stat, error, done_at, received_at)
 VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: LockMessage
+SELECT id FROM messages WHERE id = ? {{FOR_UPDATE}};
 
 -- name: PartTally
 SELECT m.segments, m.status, COALESCE(m.contact_id, 0),
