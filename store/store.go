@@ -217,3 +217,6 @@ func limit(n int) int {
 	}
 	return n
 }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }

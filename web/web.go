@@ -16,16 +16,25 @@ import (
 	"taxsms/store"
 )
 
-// Counter is what the status page needs of the store.
+// Counter is what the status page and the readiness check need of the store.
 type Counter interface {
 	Count(ctx context.Context) (store.Counts, error)
 	Engine() string
+	Ping(ctx context.Context) error
 }
 
 // Server is the HTTP server of a node.
 type Server struct {
-	Addr    string // host:port to listen on; ":0" picks a free port
-	Store   Counter
+	Addr     string // host:port to listen on; ":0" picks a free port
+	Store    Counter
+	Messages MessageStore
+	Notifier Notifier // told of new messages; may be nil
+	// APIKey guards the messages API; "" refuses every request.
+	APIKey string
+	// Metrics serves GET /metrics; nil serves none.
+	Metrics http.Handler
+	// Ready reports whether the node can do its work (GET /readyz); nil is ready.
+	Ready   func(ctx context.Context) error
 	Logger  *slog.Logger
 	Version string
 
@@ -45,6 +54,14 @@ func (s *Server) Open() error {
 	mux.HandleFunc("GET /{$}", s.handleStatus)
 	mux.HandleFunc("GET /api/v1/status", s.handleStatusJSON)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	if s.Messages != nil {
+		mux.HandleFunc("POST /api/v1/messages", s.requireAPIKey(s.handlePostMessages))
+		mux.HandleFunc("GET /api/v1/messages/{id}", s.requireAPIKey(s.handleGetMessage))
+	}
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 	s.srv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -80,6 +97,23 @@ func securityHeaders(h http.Handler) http.Handler {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
 		h.ServeHTTP(w, r)
 	})
+}
+
+// handleReady serves GET /readyz: 200 when the node can work (its
+// database answers and Ready, if set, says so), else 503 with the reason.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	err := s.Store.Ping(ctx)
+	if err == nil && s.Ready != nil {
+		err = s.Ready(ctx)
+	}
+	if err != nil {
+		s.Logger.Warn("not ready", "err", err)
+		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
 }
 
 type status struct {

@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"taxsms/store/storetest"
+	"taxsms/web"
+)
+
+func startAPI(t *testing.T) *web.Server {
+	t.Helper()
+	db := storetest.Open(t, "sqlite")
+	s := &web.Server{Addr: "127.0.0.1:0", Store: db, Messages: db, APIKey: "k3y",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+func call(t *testing.T, method, url, key, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestAPI_Messages(t *testing.T) {
+	s := startAPI(t)
+	url := s.URL() + "/api/v1/messages"
+
+	t.Run("Unauthorized", func(t *testing.T) {
+		for _, key := range []string{"", "wrong"} {
+			if code, _ := call(t, "POST", url, key, `{"mobile":"13800138000","body":"x"}`); code != http.StatusUnauthorized {
+				t.Errorf("key %q: status %d, want 401", key, code)
+			}
+		}
+	})
+	t.Run("One", func(t *testing.T) {
+		code, out := call(t, "POST", url, "k3y", `{"kind":"unpaid_tax","mobile":"+86 138 0013 8000","body":"【12366】您有未缴税款","idempotency_key":"unpaid/1"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("status %d %v", code, out)
+		}
+		res := out["messages"].([]any)[0].(map[string]any)
+		if res["created"] != true {
+			t.Errorf("created = %v", res["created"])
+		}
+		id := int64(res["id"].(float64))
+		code, again := call(t, "POST", url, "k3y", `{"kind":"unpaid_tax","mobile":"13800138000","body":"【12366】您有未缴税款","idempotency_key":"unpaid/1"}`)
+		r2 := again["messages"].([]any)[0].(map[string]any)
+		if code != http.StatusCreated || r2["created"] != false || int64(r2["id"].(float64)) != id {
+			t.Errorf("same key again: %d %v, want created false and id %d", code, again, id)
+		}
+		code, got := call(t, "GET", fmt.Sprintf("%s/%d", url, id), "k3y", "")
+		if code != 200 || got["status"] != "queued" || got["mobile"] != "138****8000" || got["kind"] != "unpaid_tax" {
+			t.Errorf("GET = %d %v", code, got)
+		}
+		if tl := got["timeline"].([]any); len(tl) != 1 {
+			t.Errorf("timeline = %v", tl)
+		}
+	})
+	t.Run("Batch", func(t *testing.T) {
+		var b bytes.Buffer
+		b.WriteString(`{"messages":[`)
+		for i := range 500 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"kind":"special","mobile":"139%08d","body":"会议通知 %d","idempotency_key":"k%d"}`, i, i, i%400)
+		}
+		b.WriteString(`]}`)
+		code, out := call(t, "POST", url, "k3y", b.String())
+		if code != http.StatusCreated {
+			t.Fatalf("status %d %v", code, out)
+		}
+		res := out["messages"].([]any)
+		created := 0
+		for _, r := range res {
+			if r.(map[string]any)["created"] == true {
+				created++
+			}
+		}
+		if len(res) != 500 || created != 400 {
+			t.Errorf("batch: %d results, %d created; want 500 and 400 (100 repeat a key)", len(res), created)
+		}
+	})
+	t.Run("Invalid", func(t *testing.T) {
+		for _, tt := range []struct{ body, want string }{
+			{`{"messages":[{"mobile":"13800138000","body":"ok"},{"mobile":"12345","body":"x"}]}`, `messages[1]: mobile: "12345": want 11 digits, got 5`},
+			{`{"mobile":"13800138000","body":"x","kind":"spam"}`, `messages[0]: kind: unknown kind "spam"`},
+			{`{"mobile":"13800138000","body":"x","colour":"red"}`, `body: json: unknown field "colour"`},
+			{`{"mobile":"13800138000","body":"x","not_before":"tomorrow"}`, `messages[0]: not_before: "tomorrow" is not an RFC 3339 time`},
+			{`{"messages":[]}`, `messages: want 1 to 10000, got 0`},
+		} {
+			code, out := call(t, "POST", url, "k3y", tt.body)
+			e, _ := out["error"].(map[string]any)
+			if code != http.StatusBadRequest || e == nil || e["message"] != tt.want {
+				t.Errorf("POST %s = %d %v, want 400 %q", tt.body, code, out, tt.want)
+			}
+		}
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		if code, _ := call(t, "GET", url+"/99999", "k3y", ""); code != http.StatusNotFound {
+			t.Errorf("GET missing = %d, want 404", code)
+		}
+	})
+}
