@@ -23,9 +23,8 @@ type Error struct {
 	Message string // human-readable; names the field and the value's problem
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("taxsms error: code=%s message=%s", e.Code, e.Message)
-}
+// Error returns the message: it is written for people.
+func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -266,3 +266,22 @@ func (db *DB) ListMessages(ctx context.Context, f taxsms.MessageFilter) ([]*taxs
 	}
 	return out, rows.Err()
 }
+
+// CountByStatus returns how many messages of the direction are in each status.
+func (db *DB) CountByStatus(ctx context.Context, dir taxsms.Direction) (map[taxsms.Status]int, error) {
+	rows, err := db.db.QueryContext(ctx, db.q("CountByStatus"), string(dir))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[taxsms.Status]int)
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[taxsms.Status(s)] = n
+	}
+	return out, rows.Err()
+}

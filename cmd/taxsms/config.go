@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"taxsms/carrier"
 )
 
 // Config is every setting of a taxsms node. It is read from a TOML file, then
@@ -28,6 +30,14 @@ type Config struct {
 		Format string `toml:"format"`
 	} `toml:"log"`
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+	// Node names this node among those sharing a database; it must stay
+	// the same across restarts (claims are recovered by it).
+	Node string `toml:"node"`
+	API  struct {
+		Key string `toml:"key"`
+	} `toml:"api"`
+	// Links are the carrier links, [[link]] tables of the file only.
+	Links []carrier.LinkConfig `toml:"link"`
 }
 
 // DefaultConfig returns the settings used when nothing else is said.
@@ -39,6 +49,7 @@ func DefaultConfig() Config {
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.ShutdownTimeout = 30 * time.Second
+	c.Node, _ = os.Hostname()
 	return c
 }
 
@@ -66,6 +77,8 @@ func (c *Config) settings() []setting {
 		{key: "log.level", help: "debug, info, warn or error", value: (*stringValue)(&c.Log.Level)},
 		{key: "log.format", help: "text or json", value: (*stringValue)(&c.Log.Format)},
 		{key: "shutdown_timeout", help: "how long a graceful shutdown may take", value: (*durationValue)(&c.ShutdownTimeout)},
+		{key: "node", help: "this node's name, unique among nodes sharing a database and stable across restarts (default the host name)", value: (*stringValue)(&c.Node)},
+		{key: "api.key", secret: true, help: "the key the tax core systems present to the REST API (Authorization: Bearer KEY); empty refuses every API call", value: (*stringValue)(&c.API.Key)},
 	}
 }
 
@@ -79,6 +92,11 @@ func (c *Config) Load(fs *flag.FlagSet, path string, environ []string, args []st
 		}
 		if un := md.Undecoded(); len(un) > 0 {
 			return fmt.Errorf("config %s: unknown setting %q", path, un[0].String())
+		}
+		for i := range c.Links {
+			if err := c.Links[i].Validate(); err != nil {
+				return fmt.Errorf("config %s: %w", path, err)
+			}
 		}
 	}
 	env := make(map[string]string)

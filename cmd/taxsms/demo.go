@@ -15,6 +15,7 @@ import (
 	"taxsms"
 	"taxsms/importer"
 	"taxsms/pii"
+	"taxsms/simulator"
 	"taxsms/store"
 	"taxsms/synth"
 )
@@ -24,6 +25,8 @@ import (
 type Demo struct {
 	Stdout, Stderr io.Writer
 	Main           *Main // set while it runs
+
+	carriers *localCarriers
 }
 
 // Summary is the JSON line that ends "taxsms demo --once".
@@ -39,6 +42,11 @@ type Summary struct {
 	Contacts  int    `json:"contacts"`
 	Messages  int    `json:"messages"`
 	Searches  int    `json:"searches_checked"`
+	Sent      int    `json:"sent"`
+	Delivered int    `json:"delivered"`
+	Failed    int    `json:"failed"`
+	MO        int    `json:"mo_received"`
+	SendMS    int64  `json:"send_ms"`
 }
 
 // Run runs "taxsms demo".
@@ -63,44 +71,166 @@ func (d *Demo) Run(ctx context.Context, args, environ []string) error {
 	}
 	m := NewMain(environ, d.Stdout, d.Stderr)
 	d.Main = m
-	defer m.Close()
-	if err := m.ParseFlags(m.FlagSet("demo", ""), []string{"-config", cfgPath, "-http.addr", *addr}); err != nil {
+	addrFlag := *addr
+	if *once {
+		addrFlag = "127.0.0.1:0" // nothing to browse: take any free port
+	}
+	if err := m.ParseFlags(m.FlagSet("demo", ""), []string{"-config", cfgPath, "-http.addr", addrFlag}); err != nil {
 		return err
 	}
 	if err := m.Open(ctx); err != nil {
+		m.Close()
 		return err
 	}
-	sum := Summary{Demo: "ok", Data: *dir, Engine: m.DB.Engine()}
+	err = d.run(ctx, m, *dir, cfgPath, synth.Config{Seed: *seed, Taxpayers: *n}, *once)
+	return errors.Join(err, m.Close(), d.closeCarriers())
+}
+
+// run builds or reuses the city, starts the carriers and the node, and
+// runs the scenario.
+func (d *Demo) run(ctx context.Context, m *Main, dir, cfgPath string, city synth.Config, once bool) error {
+	sum := Summary{Demo: "ok", Data: dir, Engine: m.DB.Engine()}
 	counts, err := m.DB.Count(ctx)
 	if err != nil {
 		return err
 	}
 	if counts.Taxpayers == 0 {
 		start := time.Now()
-		if err := d.build(ctx, m.DB, filepath.Join(*dir, "city"), synth.Config{Seed: *seed, Taxpayers: *n}); err != nil {
+		if err := d.build(ctx, m.DB, filepath.Join(dir, "city"), city); err != nil {
 			return err
 		}
 		sum.Built, sum.BuildMS = true, time.Since(start).Milliseconds()
 	} else {
-		fmt.Fprintf(d.Stdout, "reusing the city in %s\n", *dir)
+		fmt.Fprintf(d.Stdout, "reusing the city in %s\n", dir)
 	}
 	if sum.Searches, err = d.scenario(ctx, m.DB); err != nil {
 		return fmt.Errorf("demo scenario: %w", err)
+	}
+	if d.carriers, err = startLocalCarriers(ctx, nil); err != nil {
+		return err
+	}
+	m.Config.Links, m.LinkOptions = d.carriers.Links, d.carriers.Options
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	if err := d.send(ctx, m, &sum); err != nil {
+		return fmt.Errorf("demo sending: %w", err)
 	}
 	if counts, err = m.DB.Count(ctx); err != nil {
 		return err
 	}
 	sum.Offices, sum.Staff, sum.Taxpayers, sum.Contacts, sum.Messages = counts.Offices, counts.Users, counts.Taxpayers, counts.Contacts, counts.Messages
-	if *once {
+	if once {
 		return json.NewEncoder(d.Stdout).Encode(sum)
 	}
-	if err := m.Run(ctx); err != nil {
+	fmt.Fprintf(d.Stdout, "\ntaxsms demo is serving %s\n  status page: %s/\n  metrics:     %s/metrics\n  data:        %s (configuration in %s)\n"+
+		"  carriers:    simulated in this process (CMPP %s, SGIP %s, SMGP %s)\n"+
+		"  sign-in arrives with the console; the status page and /api/v1/status need none.\nPress Ctrl-C to stop.\n",
+		m.Web.URL(), m.Web.URL(), m.Web.URL(), dir, cfgPath,
+		d.carriers.Sim.Addr(simulator.CMPP), d.carriers.Sim.Addr(simulator.SGIP), d.carriers.Sim.Addr(simulator.SMGP))
+	<-ctx.Done()
+	return nil
+}
+
+func (d *Demo) closeCarriers() error {
+	if d.carriers == nil {
+		return nil
+	}
+	return d.carriers.Close()
+}
+
+// demoSends is how many reminders the demo sends.
+const demoSends = 1000
+
+// send queues filing reminders to the legal representatives of the first
+// taxpayers and a reply, injects an MO, and waits until every message has
+// its final status.
+func (d *Demo) send(ctx context.Context, m *Main, sum *Summary) error {
+	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := m.Router.Ready(readyCtx); err != nil {
+		return fmt.Errorf("carrier links: %w", err)
+	}
+	before, err := m.DB.CountByStatus(ctx, taxsms.MT)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Stdout, "\ntaxsms demo is serving %s\n  status page: %s/\n  data:        %s (configuration in %s)\n"+
-		"  sign-in arrives with the console; the status page and /api/v1/status need none.\nPress Ctrl-C to stop.\n",
-		m.Web.URL(), m.Web.URL(), *dir, cfgPath)
-	<-ctx.Done()
+	moBefore, err := m.DB.CountByStatus(ctx, taxsms.MO)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var msgs []*taxsms.Message
+	for after := int64(0); len(msgs) < demoSends; {
+		page, err := m.DB.ListTaxpayers(ctx, taxsms.TaxpayerFilter{After: after, Limit: 200})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, tp := range page {
+			after = tp.ID
+			cs, err := m.DB.ListContacts(ctx, tp.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if c.Status != taxsms.ServiceActive || len(msgs) == demoSends {
+					continue
+				}
+				msgs = append(msgs, &taxsms.Message{Direction: taxsms.MT, Kind: taxsms.KindFilingReminder, Priority: taxsms.PriorityReminder,
+					Mobile: c.Mobile, TaxpayerID: tp.ID, ContactID: c.ID, OfficeID: tp.OfficeID, Segments: 1,
+					Body:           fmt.Sprintf("【12366】%s：您单位2026年11月所属期增值税请于12月15日前申报。", tp.Name),
+					IdempotencyKey: fmt.Sprintf("demo/filing_reminder/%d/%d/2026-11", tp.ID, c.ID)})
+			}
+		}
+	}
+	created, err := m.DB.CreateMessages(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	for _, c := range created {
+		if c {
+			sum.Sent++
+		}
+	}
+	m.Dispatcher.Notify()
+	mo := simulator.MO{Protocol: simulator.CMPP, Account: "901234", From: msgs[0].Mobile, To: "1063532123661", Text: "CX 我的税收管理员是谁"}
+	if err := d.carriers.Sim.InjectMO(ctx, mo); err != nil {
+		return fmt.Errorf("inject MO: %w", err)
+	}
+	fmt.Fprintf(d.Stdout, "sending %d filing reminders through the simulated carriers\n", sum.Sent)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		now, err := m.DB.CountByStatus(ctx, taxsms.MT)
+		if err != nil {
+			return err
+		}
+		mo, err := m.DB.CountByStatus(ctx, taxsms.MO)
+		if err != nil {
+			return err
+		}
+		sum.Delivered = now[taxsms.StatusDelivered] - before[taxsms.StatusDelivered]
+		sum.Failed = now[taxsms.StatusFailed] - before[taxsms.StatusFailed]
+		sum.MO = mo[taxsms.StatusReceived] - moBefore[taxsms.StatusReceived]
+		// A simulator restarted within the same second may repeat an MO's
+		// carrier id, which the store drops as a duplicate: wait for the MO
+		// a few seconds only.
+		if sum.Delivered+sum.Failed >= sum.Sent && (sum.MO > 0 || time.Since(start) > 5*time.Second) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after 2 minutes %d of %d messages have their final status: %v", sum.Delivered+sum.Failed, sum.Sent, now)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	sum.SendMS = time.Since(start).Milliseconds()
+	fmt.Fprintf(d.Stdout, "sent %d: %d delivered, %d failed (the simulator fails 2%%); %d MO received\n", sum.Sent, sum.Delivered, sum.Failed, sum.MO)
 	return nil
 }
 

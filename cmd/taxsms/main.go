@@ -24,6 +24,12 @@ import (
 	"time"
 	_ "time/tzdata" // China's zone even on a machine without zoneinfo
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"taxsms/carrier"
+	"taxsms/dispatch"
 	"taxsms/pii"
 	"taxsms/store"
 	"taxsms/web"
@@ -117,10 +123,18 @@ type Main struct {
 	Stdout     io.Writer
 	Stderr     io.Writer
 
-	Logger   *slog.Logger
-	Location *time.Location
-	DB       *store.DB
-	Web      *web.Server
+	Logger     *slog.Logger
+	Location   *time.Location
+	DB         *store.DB
+	Dispatcher *dispatch.Dispatcher
+	Router     *carrier.Router
+	Web        *web.Server
+
+	// LinkOptions are passed to the carrier links (the demo and tests set
+	// the SGIP listener and faster timings).
+	LinkOptions carrier.Options
+	// MO, if set, receives each MO message once stored (the inbound service).
+	MO dispatch.MOHandler
 
 	box *pii.Box
 }
@@ -201,27 +215,60 @@ func (m *Main) newBox() (*pii.Box, error) {
 	return pii.New(keys, lookup)
 }
 
-// Run opens the node and starts serving; it returns once everything listens.
+// Run opens the node and starts its work: the dispatcher, the carrier
+// links and the HTTP server. It returns once everything runs; the links
+// log in in the background.
 func (m *Main) Run(ctx context.Context) error {
-	if err := m.Open(ctx); err != nil {
+	if m.DB == nil {
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Dispatcher = &dispatch.Dispatcher{DB: m.DB, MO: m.MO, Logger: m.Logger,
+		Config: dispatch.Config{Node: m.Config.Node}, Metrics: dispatch.NewMetrics(reg, m.DB)}
+	opts := m.LinkOptions
+	opts.Logger = m.Logger
+	router, err := carrier.Open(ctx, m.Config.Links, m.Dispatcher, opts)
+	if err != nil {
 		return err
 	}
-	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Logger: m.Logger, Version: Version()}
+	m.Router = router
+	reg.MustRegister(carrier.NewCollector(router))
+	m.Dispatcher.Sender = router
+	if err := m.Dispatcher.Open(ctx); err != nil {
+		return err
+	}
+	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Messages: m.DB, Notifier: m.Dispatcher,
+		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
+		Logger: m.Logger, Version: Version()}
 	if err := m.Web.Open(); err != nil {
 		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
 	}
-	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine())
+	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine(), "node", m.Config.Node, "links", len(m.Config.Links))
 	return nil
 }
 
-// Close stops serving, waiting at most the shutdown timeout for work in
-// flight, and closes the database.
+// Close shuts the node down gracefully within the shutdown timeout: it
+// stops taking API calls, stops claiming messages and waits for the sends
+// in flight, drains and logs out the carrier links (storing the receipts
+// they still bring), then closes the database.
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	var errs []error
 	if m.Web != nil {
 		errs = append(errs, m.Web.Close(ctx))
+	}
+	if m.Dispatcher != nil {
+		errs = append(errs, m.Dispatcher.Stop(ctx))
+	}
+	if m.Router != nil {
+		errs = append(errs, m.Router.Close(ctx))
+	}
+	if m.Dispatcher != nil {
+		errs = append(errs, m.Dispatcher.Close(ctx))
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

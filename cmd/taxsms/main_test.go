@@ -119,9 +119,13 @@ func TestDemo(t *testing.T) {
 	if !first.Built || first.Offices < 9 || first.Staff < 30 || first.Taxpayers != 150 || first.Contacts != 300 || first.Searches < 4 {
 		t.Errorf("first run summary = %+v", first)
 	}
+	if first.Sent < 100 || first.Delivered+first.Failed != first.Sent || first.Delivered < first.Sent*9/10 || first.MO != 1 {
+		t.Errorf("first run sent %d: %d delivered, %d failed, %d MO; want every reminder settled, most delivered, one MO",
+			first.Sent, first.Delivered, first.Failed, first.MO)
+	}
 	second := run()
-	if second.Built || second.Taxpayers != 150 || second.Contacts != 300 {
-		t.Errorf("second run summary = %+v, want the same city reused", second)
+	if second.Built || second.Taxpayers != 150 || second.Contacts != 300 || second.Sent != 0 {
+		t.Errorf("second run summary = %+v, want the same city reused and no reminder sent twice", second)
 	}
 	if info, err := os.Stat(filepath.Join(dir, "taxsms.toml")); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("demo configuration: %v, mode %v; want mode 0600", err, info.Mode().Perm())

@@ -23,3 +23,6 @@ SELECT at, status, detail FROM message_events WHERE message_id = ? ORDER BY at;
 
 -- name: SelectMessageParts
 SELECT seq, carrier_msg_id, status, error, done_at FROM message_parts WHERE message_id = ? ORDER BY seq;
+
+-- name: CountByStatus
+SELECT status, COUNT(*) FROM messages WHERE direction = ? GROUP BY status;
