@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"taxsms"
 	"taxsms/carrier"
 )
 
@@ -38,6 +39,42 @@ type Config struct {
 	} `toml:"api"`
 	// Links are the carrier links, [[link]] tables of the file only.
 	Links []carrier.LinkConfig `toml:"link"`
+	// Routes adjust routing by prefix (file only): Ported maps numbers
+	// ported to another network to their carrier; Failover lists, per
+	// carrier, the carriers that may carry its numbers while its links are
+	// down.
+	Routes struct {
+		Ported   map[string]taxsms.Carrier   `toml:"ported"`
+		Failover map[string][]taxsms.Carrier `toml:"failover"`
+	} `toml:"routes"`
+}
+
+// routes returns the carrier routing tables of the configuration, or an
+// EINVALID error naming the bad entry.
+func (c *Config) routes() (carrier.Routes, error) {
+	r := carrier.Routes{Overrides: make(map[string]taxsms.Carrier), Failover: make(map[taxsms.Carrier][]taxsms.Carrier)}
+	for number, to := range c.Routes.Ported {
+		n, err := taxsms.NormalizeMobile(number)
+		if err != nil {
+			return r, taxsms.Invalid("routes.ported", "%s", taxsms.ErrorMessage(err))
+		}
+		if !to.Valid() {
+			return r, taxsms.Invalid("routes.ported", "%s: unknown carrier %q", number, to)
+		}
+		r.Overrides[n] = to
+	}
+	for from, tos := range c.Routes.Failover {
+		if !taxsms.Carrier(from).Valid() {
+			return r, taxsms.Invalid("routes.failover", "unknown carrier %q", from)
+		}
+		for _, to := range tos {
+			if !to.Valid() {
+				return r, taxsms.Invalid("routes.failover", "%s: unknown carrier %q", from, to)
+			}
+		}
+		r.Failover[taxsms.Carrier(from)] = tos
+	}
+	return r, nil
 }
 
 // DefaultConfig returns the settings used when nothing else is said.
@@ -97,6 +134,9 @@ func (c *Config) Load(fs *flag.FlagSet, path string, environ []string, args []st
 			if err := c.Links[i].Validate(); err != nil {
 				return fmt.Errorf("config %s: %w", path, err)
 			}
+		}
+		if _, err := c.routes(); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
 		}
 	}
 	env := make(map[string]string)

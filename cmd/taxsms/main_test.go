@@ -155,3 +155,30 @@ func TestImport(t *testing.T) {
 		t.Errorf("rejects file: %v", err)
 	}
 }
+
+func TestConfig_Routes(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ file, err string }{
+		{"[routes.ported]\n\"+86 138 0013 8000\" = \"unicom\"\n[routes.failover]\nbroadnet = [\"mobile\"]\n", ""},
+		{"[routes.ported]\n\"12345\" = \"unicom\"\n", `routes.ported: mobile: "12345": want 11 digits, got 5`},
+		{"[routes.ported]\n\"13800138000\" = \"orange\"\n", `routes.ported: 13800138000: unknown carrier "orange"`},
+		{"[routes.failover]\nmobile = [\"pigeon\"]\n", `routes.failover: mobile: unknown carrier "pigeon"`},
+	} {
+		path := filepath.Join(dir, "r.toml")
+		os.WriteFile(path, []byte(tt.file), 0o600)
+		m := NewMain(nil, &bytes.Buffer{}, &bytes.Buffer{})
+		err := m.ParseFlags(m.FlagSet("serve", ""), []string{"-config", path})
+		if tt.err == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.file, err)
+				continue
+			}
+			r, _ := m.Config.routes()
+			if r.Overrides["13800138000"] != "unicom" || len(r.Failover["broadnet"]) != 1 {
+				t.Errorf("routes = %+v", r)
+			}
+		} else if err == nil || !strings.HasSuffix(err.Error(), tt.err) {
+			t.Errorf("%q: error %v, want one ending %q", tt.file, err, tt.err)
+		}
+	}
+}
