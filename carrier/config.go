@@ -115,6 +115,10 @@ func (c LinkConfig) LogValue() slog.Value {
 func (c LinkConfig) GoString() string { return c.String() }
 
 // connections returns the number of sessions, at least 1.
+// Capacity is how many submits the link has unanswered at most: its
+// connections times its window.
+func (c *LinkConfig) Capacity() int { return c.connections() * c.window() }
+
 func (c *LinkConfig) connections() int {
 	if c.Connections <= 0 {
 		return 1

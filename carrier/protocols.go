@@ -49,7 +49,7 @@ func (l *Link) dial(ctx context.Context) (conn, error) {
 			SourceAddr: c.Account, Secret: c.Secret, Version: v,
 			Window: c.window(), ResponseTimeout: c.ResponseTimeout, MaxTries: l.tries(),
 			CloseTimeout: l.opts.CloseTimeout,
-			OnDeliver:    l.cmppDeliver, Workers: 4,
+			OnDeliver:    l.cmppDeliver, Workers: c.window(), // receipts in flight share a commit
 			Now: l.opts.Now, Logger: l.log,
 		})
 		if err != nil {

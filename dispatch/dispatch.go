@@ -43,7 +43,7 @@ type MOHandler interface {
 // Config tunes a Dispatcher. Zero values take the defaults.
 type Config struct {
 	Node        string        // this node's name, stable across restarts (default "node")
-	Workers     int           // concurrent sends (default 256): at least the links' windows added up
+	Workers     int           // concurrent sends (default 256): the links' windows added up bounds what a crash sends twice
 	Batch       int           // messages claimed at once (default 256)
 	Lease       time.Duration // how long a claim holds (default 10 minutes)
 	Poll        time.Duration // how often an idle claimer looks again (default 100 ms)
@@ -236,6 +236,11 @@ func (d *Dispatcher) linksDown() bool {
 
 // worker sends claimed messages until work is closed and drained. After
 // Stop it hands back, unsent, what is still in work.
+//
+// A worker takes its next message only once the outcome of the last is
+// committed, so that the messages a crash may send twice (accepted by the
+// carrier, outcome not stored) are at most Config.Workers: set it to the
+// links' windows added up and the bound is the windows.
 func (d *Dispatcher) worker() {
 	defer d.workers.Done()
 	for c := range d.work {
@@ -243,7 +248,7 @@ func (d *Dispatcher) worker() {
 			d.outcomes.add(store.Outcome{ID: c.ID, Status: taxsms.StatusScheduled, RetryAt: d.Now()})
 			continue
 		}
-		d.outcomes.add(d.send(c))
+		d.outcomes.wait(context.Background(), d.send(c)) // recordOutcomes logs a failure
 	}
 }
 

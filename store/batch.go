@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 )
 
@@ -105,4 +106,98 @@ func (b *batcher) close() {
 	if b.full != nil {
 		b.full.Close()
 	}
+}
+
+// repeat returns the named query with the part between /*rows*/ and /*end*/
+// written n times, comma-separated: a VALUES list of n rows or an IN list
+// of n values.
+func (db *DB) repeat(name string, n int) string {
+	q := rawQueries[name]
+	i, j := strings.Index(q, "/*rows*/"), strings.Index(q, "/*end*/")
+	if i < 0 || j < i {
+		panic("store: query " + name + " has no /*rows*/ … /*end*/")
+	}
+	unit := q[i+len("/*rows*/") : j]
+	var b strings.Builder
+	b.Grow(len(q) + n*(len(unit)+2))
+	b.WriteString(q[:i])
+	for k := range n {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(unit)
+	}
+	b.WriteString(q[j+len("/*end*/"):])
+	return db.d.rewrite(b.String())
+}
+
+// chunkRows is how many rows a batched statement carries at most.
+const chunkRows = 256
+
+// batchSizes are the row counts the batched statements are prepared for;
+// a batch is padded with NULL rows (which match nothing) up to the next.
+var batchSizes = []int{1, 4, 16, 64, chunkRows}
+
+// batchQueries are the queries written with /*rows*/ … /*end*/.
+var batchQueries = []string{"MarkSubmittedBatch", "ReceiptParts", "LockMessages", "SettleMessages",
+	"ContactsSetFailures", "ContactsAddFailures", "DeletePendingReceipts"}
+
+type batchKey struct {
+	name string
+	rows int
+}
+
+// prepareBatches prepares every batched query at every size, so that the
+// hot path never parses SQL (the SQLite driver otherwise parses each
+// statement it runs).
+func (db *DB) prepareBatches(ctx context.Context) error {
+	db.batched = make(map[batchKey]*sql.Stmt)
+	for _, name := range batchQueries {
+		for _, n := range batchSizes {
+			s, err := db.db.PrepareContext(ctx, db.repeat(name, n))
+			if err != nil {
+				return fmt.Errorf("store: prepare %s: %w", name, err)
+			}
+			db.batched[batchKey{name, n}] = s
+		}
+	}
+	return nil
+}
+
+// closeBatches closes the prepared batched statements.
+func (db *DB) closeBatches() {
+	for _, s := range db.batched {
+		s.Close()
+	}
+}
+
+// batchStmt returns the statement of the batched query name for n rows
+// (n <= chunkRows) in tx, and args padded with NULLs to the rows it takes:
+// fixed leading arguments, then perRow per row.
+func (db *DB) batchStmt(ctx context.Context, tx *sql.Tx, name string, n, fixed, perRow int, args []any) (*sql.Stmt, []any, error) {
+	if db.batched == nil { // a private in-memory database: one connection, nothing prepared
+		s, err := tx.PrepareContext(ctx, db.repeat(name, n))
+		return s, args, err
+	}
+	rows := chunkRows
+	for _, b := range batchSizes {
+		if b >= n {
+			rows = b
+			break
+		}
+	}
+	for len(args) < fixed+rows*perRow {
+		args = append(args, nil)
+	}
+	return tx.StmtContext(ctx, db.batched[batchKey{name, rows}]), args, nil
+}
+
+// execBatch runs a batched statement that returns no rows.
+func (db *DB) execBatch(ctx context.Context, tx *sql.Tx, name string, n, fixed, perRow int, args []any) error {
+	stmt, args, err := db.batchStmt(ctx, tx, name, n, fixed, perRow, args)
+	if err != nil {
+		return err
+	}
+	_, err = stmt.ExecContext(ctx, args...)
+	return err
 }

@@ -28,6 +28,9 @@ type dialect struct {
 	driver  string
 	goose   goose.Dialect
 	queries map[string]string // by name, placeholders rewritten
+	// rewrite turns a query as written ('?' placeholders, markers) into
+	// the engine's form.
+	rewrite func(string) string
 
 	// configure sets pool limits; memory tells an in-memory database.
 	configure func(db *sql.DB, memory bool)
@@ -41,9 +44,8 @@ type dialect struct {
 var (
 	sqliteDialect = &dialect{
 		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
-		queries: loadQueries(func(q string) string {
-			return strings.NewReplacer(skipLocked, "", forUpdate, "").Replace(q)
-		}),
+		queries: loadQueries(sqliteRewrite),
+		rewrite: sqliteRewrite,
 		configure: func(db *sql.DB, memory bool) {
 			// A shared-cache memory database lives while one connection is open.
 			db.SetConnMaxIdleTime(0)
@@ -70,10 +72,9 @@ var (
 	}
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		xactLock: "SELECT pg_advisory_xact_lock($1)",
-		queries: loadQueries(func(q string) string {
-			return numberPlaceholders(strings.NewReplacer(skipLocked, "FOR UPDATE SKIP LOCKED", forUpdate, "FOR UPDATE").Replace(q))
-		}),
+		xactLock:  "SELECT pg_advisory_xact_lock($1)",
+		queries:   loadQueries(postgresRewrite),
+		rewrite:   postgresRewrite,
 		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },
 		violation: func(err error) string {
 			var e *pgconn.PgError
@@ -89,6 +90,14 @@ var (
 		},
 	}
 )
+
+func sqliteRewrite(q string) string {
+	return strings.NewReplacer(skipLocked, "", forUpdate, "").Replace(q)
+}
+
+func postgresRewrite(q string) string {
+	return numberPlaceholders(strings.NewReplacer(skipLocked, "FOR UPDATE SKIP LOCKED", forUpdate, "FOR UPDATE").Replace(q))
+}
 
 // skipLocked marks where a query that claims rows locks them on PostgreSQL,
 // so that nodes claim disjoint rows; SQLite has one writer and needs nothing.

@@ -107,28 +107,24 @@ type Outcome struct {
 
 // RecordOutcomes stores the outcomes of submissions in one transaction. An
 // outcome for a message no longer being sent (say, claimed again by another
-// node after a lease ran out) changes nothing.
+// node after a lease ran out) changes nothing. Submissions are written a
+// few hundred to a statement.
 func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		qctx := context.WithoutCancel(ctx) // see cancelled
 		now := ms(db.Now())
-		parts := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertPart"}
-		defer parts.close()
-		for _, o := range outcomes {
-			var res sql.Result
+		var submitted []*Outcome
+		seen := make(map[int64]bool, len(outcomes))
+		for i := range outcomes {
+			o := &outcomes[i]
+			if seen[o.ID] {
+				continue // a second outcome of one claim finds it no longer sending
+			}
+			seen[o.ID] = true
 			var err error
 			switch o.Status {
 			case "", taxsms.StatusSubmitted:
-				res, err = tx.ExecContext(qctx, db.q("MarkSubmitted"), now, string(o.Carrier), o.Link, string(o.Coding), len(o.Parts), now, o.ID)
-				if err == nil {
-					if n, _ := res.RowsAffected(); n == 1 {
-						for _, p := range o.Parts {
-							if err := parts.add(o.ID, p.Seq, string(o.Carrier), p.CarrierMsgID); err != nil {
-								return err
-							}
-						}
-					}
-				}
+				submitted = append(submitted, o)
 			case taxsms.StatusScheduled:
 				attempt := 0
 				if o.Attempt {
@@ -147,8 +143,56 @@ func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 				return err
 			}
 		}
-		return parts.flush()
+		return db.markSubmitted(qctx, tx, now, submitted)
 	})
+}
+
+// markSubmitted marks submitted the messages of outs still being sent, and
+// stores their parts.
+func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*Outcome) error {
+	parts := &batcher{ctx: ctx, db: db, tx: tx, name: "InsertPart"}
+	defer parts.close()
+	marked := make(map[int64]bool, len(outs))
+	args := make([]any, 0, 2+5*chunkRows)
+	for len(outs) > 0 {
+		chunk := outs[:min(len(outs), chunkRows)]
+		outs = outs[len(chunk):]
+		args = append(args[:0], now, now)
+		for _, o := range chunk {
+			args = append(args, o.ID, string(o.Carrier), o.Link, string(o.Coding), len(o.Parts))
+		}
+		stmt, args, err := db.batchStmt(ctx, tx, "MarkSubmittedBatch", len(chunk), 2, 5, args)
+		if err != nil {
+			return err
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			marked[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, o := range chunk {
+			if !marked[o.ID] {
+				continue
+			}
+			for _, p := range o.Parts {
+				if err := parts.add(o.ID, p.Seq, string(o.Carrier), p.CarrierMsgID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return parts.flush()
 }
 
 // Receipt is a carrier's status report of one segment.
@@ -174,93 +218,188 @@ const failuresToFlag = 3
 // as its error). A contact's run of failed messages is counted, and reset
 // by a delivery. A receipt that matches no submitted segment is kept to be
 // matched later (it may have overtaken its submit response); it reports
-// how many were kept so.
+// how many were kept so. Receipts are written a few hundred to a
+// statement.
 func (db *DB) RecordReceipts(ctx context.Context, receipts []Receipt) (pending int, err error) {
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		pending = 0
 		qctx := context.WithoutCancel(ctx) // see cancelled
-		done := make(map[int64]bool)
-		for _, r := range receipts {
-			matched, err := db.applyReceipt(qctx, tx, r, done)
-			if err != nil {
+		done := make(map[int64]bool, len(receipts))
+		matched, err := db.applyReceipts(qctx, tx, receipts, done)
+		if err != nil {
+			return err
+		}
+		held := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertPendingReceipt"}
+		defer held.close()
+		for i, r := range receipts {
+			if matched[i] {
+				continue
+			}
+			pending++
+			if err := held.add(string(r.Carrier), r.MsgID, r.Link, r.Stat, r.Err, ms(r.Done), ms(db.Now())); err != nil {
 				return err
 			}
-			if !matched {
-				pending++
-				if _, err := tx.ExecContext(qctx, db.q("InsertPendingReceipt"), string(r.Carrier), r.MsgID, r.Link,
-					r.Stat, r.Err, ms(r.Done), ms(db.Now())); err != nil {
-					return err
-				}
-			}
+		}
+		if err := held.flush(); err != nil {
+			return err
 		}
 		return db.finish(qctx, tx, done)
 	})
 	return pending, err
 }
 
-// applyReceipt marks the segment r reports on and adds its message to done;
-// it reports false if no submitted segment has r's id.
-func (db *DB) applyReceipt(ctx context.Context, tx *sql.Tx, r Receipt, done map[int64]bool) (bool, error) {
-	status, errText := taxsms.StatusDelivered, ""
-	if !r.Delivered() {
-		status, errText = taxsms.StatusFailed, r.Stat
-		if r.Err != "" && strings.Trim(r.Err, "0") != "" {
-			errText += " " + r.Err
+// applyReceipts marks the segments rs report on and adds their messages to
+// done; matched[i] tells whether rs[i] found a submitted segment. A
+// receipt repeated within rs matches once: the later copies find the
+// segment already reported, as they would one transaction later.
+func (db *DB) applyReceipts(ctx context.Context, tx *sql.Tx, rs []Receipt, done map[int64]bool) ([]bool, error) {
+	type key struct{ carrier, id string }
+	matched := make([]bool, len(rs))
+	first := make(map[key]int, len(rs)) // receipt → index of its first copy
+	var batch []int
+	for i, r := range rs {
+		k := key{string(r.Carrier), r.MsgID}
+		if _, dup := first[k]; !dup {
+			first[k] = i
+			batch = append(batch, i)
 		}
 	}
-	doneAt := r.Done
-	if doneAt.IsZero() {
-		doneAt = db.Now()
-	}
-	rows, err := tx.QueryContext(ctx, db.q("ReceiptPart"), string(status), errText, ms(doneAt), r.MsgID, string(r.Carrier))
-	if err != nil {
-		return false, err
-	}
-	matched := false
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return false, err
+	hit := make(map[key]bool, len(batch))
+	args := make([]any, 0, 5*chunkRows)
+	for len(batch) > 0 {
+		chunk := batch[:min(len(batch), chunkRows)]
+		batch = batch[len(chunk):]
+		args = args[:0]
+		for _, i := range chunk {
+			r := rs[i]
+			status, errText := taxsms.StatusDelivered, ""
+			if !r.Delivered() {
+				status, errText = taxsms.StatusFailed, r.Stat
+				if r.Err != "" && strings.Trim(r.Err, "0") != "" {
+					errText += " " + r.Err
+				}
+			}
+			doneAt := r.Done
+			if doneAt.IsZero() {
+				doneAt = db.Now()
+			}
+			args = append(args, string(r.Carrier), r.MsgID, string(status), errText, ms(doneAt))
 		}
-		done[id], matched = true, true
+		stmt, args, err := db.batchStmt(ctx, tx, "ReceiptParts", len(chunk), 0, 5, args)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var k key
+			if err := rows.Scan(&id, &k.carrier, &k.id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			done[id], hit[k] = true, true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	rows.Close()
-	return matched, rows.Err()
+	for k, i := range first {
+		matched[i] = hit[k]
+	}
+	return matched, nil
 }
 
-// finish settles the messages whose segments have all reported. Each
-// message is locked before its segments are counted, in id order, so that
-// transactions reporting on segments of one message at once (on
-// PostgreSQL) settle it one after the other, the last seeing every report.
+// finish settles the messages whose segments have all reported. On
+// PostgreSQL the messages are locked first, in id order, so that
+// transactions reporting on segments of one message at once settle it one
+// after the other, the last seeing every report; SQLite has one writer.
 func (db *DB) finish(ctx context.Context, tx *sql.Tx, ids map[int64]bool) error {
 	now := ms(db.Now())
 	sorted := slices.Sorted(maps.Keys(ids))
-	for _, id := range sorted {
-		if _, err := tx.ExecContext(ctx, db.q("LockMessage"), id); err != nil {
-			return err
+	type settled struct {
+		id, contact int64
+		failed      bool
+	}
+	var out []settled
+	args := make([]any, 0, 2+chunkRows)
+	for len(sorted) > 0 {
+		chunk := sorted[:min(len(sorted), chunkRows)]
+		sorted = sorted[len(chunk):]
+		args = args[:0]
+		for _, id := range chunk {
+			args = append(args, id)
 		}
-		var segments, delivered, failed int
-		var status, errText string
-		var contact int64
-		err := tx.QueryRowContext(ctx, db.q("PartTally"), id).Scan(&segments, &status, &contact, &delivered, &failed, &errText)
+		if db.d.xactLock != "" {
+			if err := db.execBatch(ctx, tx, "LockMessages", len(chunk), 0, 1, args); err != nil {
+				return err
+			}
+		}
+		stmt, sargs, err := db.batchStmt(ctx, tx, "SettleMessages", len(chunk), 2, 1, append([]any{now, now}, args...))
 		if err != nil {
 			return err
 		}
-		if delivered+failed < segments || taxsms.Status(status) != taxsms.StatusSubmitted {
-			continue
-		}
-		final, q := taxsms.StatusDelivered, "ContactDelivered"
-		if failed > 0 {
-			final, q = taxsms.StatusFailed, "ContactFailed"
-		} else {
-			errText = ""
-		}
-		if _, err := tx.ExecContext(ctx, db.q("MarkDone"), string(final), errText, now, now, id); err != nil {
+		rows, err := stmt.QueryContext(ctx, sargs...)
+		if err != nil {
 			return err
 		}
-		if contact != 0 {
-			if _, err := tx.ExecContext(ctx, db.q(q), contact); err != nil {
+		for rows.Next() {
+			var s settled
+			var status string
+			if err := rows.Scan(&s.id, &status, &s.contact); err != nil {
+				rows.Close()
+				return err
+			}
+			s.failed = status == string(taxsms.StatusFailed)
+			if s.contact != 0 {
+				out = append(out, s)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	// A contact's run of failures, taken in message order: a delivery sets
+	// it to the failures after it, failures alone add to it.
+	slices.SortFunc(out, func(a, b settled) int { return int(a.id - b.id) })
+	type change struct {
+		set bool
+		n   int
+	}
+	changes := make(map[int64]change)
+	for _, s := range out {
+		c := changes[s.contact]
+		switch {
+		case !s.failed:
+			c = change{set: true}
+		default:
+			c.n++
+		}
+		changes[s.contact] = c
+	}
+	groups := make(map[change][]any)
+	for contact, c := range changes {
+		groups[c] = append(groups[c], contact)
+	}
+	for c, contacts := range groups {
+		slices.SortFunc(contacts, func(a, b any) int { return int(a.(int64) - b.(int64)) })
+		for len(contacts) > 0 {
+			chunk := contacts[:min(len(contacts), chunkRows)]
+			contacts = contacts[len(chunk):]
+			var err error
+			if c.set {
+				err = db.execBatch(ctx, tx, "ContactsSetFailures", len(chunk), 2, 1, append([]any{c.n, c.n}, chunk...))
+			} else {
+				err = db.execBatch(ctx, tx, "ContactsAddFailures", len(chunk), 1, 1, append([]any{c.n}, chunk...))
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -296,6 +435,10 @@ func (db *DB) Sweep(ctx context.Context, opt SweepOptions) (Swept, error) {
 	var s Swept
 	now := db.Now()
 	step := func(name string, args ...any) (int, error) {
+		if db.writer != nil {
+			db.writer.Lock()
+			defer db.writer.Unlock()
+		}
 		res, err := db.db.ExecContext(ctx, db.q(name), args...)
 		if err != nil {
 			return 0, fmt.Errorf("sweep %s: %w", name, err)
@@ -334,52 +477,71 @@ func (db *DB) Sweep(ctx context.Context, opt SweepOptions) (Swept, error) {
 	return s, nil
 }
 
-// matchPending applies held receipts whose segment is now known.
+// matchPending applies held receipts whose segment is now known, a
+// thousand per transaction while there are more.
 func (db *DB) matchPending(ctx context.Context) (int, error) {
-	matched := 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	total := 0
+	for {
+		matched, more, err := db.matchPendingOnce(ctx)
+		total += matched
+		if err != nil || !more || matched == 0 {
+			return total, err
+		}
+	}
+}
+
+func (db *DB) matchPendingOnce(ctx context.Context) (matched int, more bool, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		matched = 0
 		rows, err := tx.QueryContext(ctx, db.q("SelectPendingReceipts"))
 		if err != nil {
 			return err
 		}
-		type held struct {
-			id int64
-			r  Receipt
-		}
-		var hs []held
+		var ids []int64
+		var rs []Receipt
 		for rows.Next() {
-			var h held
+			var id int64
+			var r Receipt
 			var carrier string
 			var done, received int64
-			if err := rows.Scan(&h.id, &carrier, &h.r.MsgID, &h.r.Stat, &h.r.Err, &done, &received); err != nil {
+			if err := rows.Scan(&id, &carrier, &r.MsgID, &r.Stat, &r.Err, &done, &received); err != nil {
 				rows.Close()
 				return err
 			}
-			h.r.Carrier, h.r.Done = taxsms.Carrier(carrier), fromMS(done)
-			hs = append(hs, h)
+			r.Carrier, r.Done = taxsms.Carrier(carrier), fromMS(done)
+			ids, rs = append(ids, id), append(rs, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		more = len(rs) == pendingBatch
 		done := make(map[int64]bool)
-		for _, h := range hs {
-			ok, err := db.applyReceipt(ctx, tx, h.r, done)
-			if err != nil {
-				return err
-			}
-			if ok {
+		ok, err := db.applyReceipts(ctx, tx, rs, done)
+		if err != nil {
+			return err
+		}
+		var gone []any
+		for i, id := range ids {
+			if ok[i] {
 				matched++
-				if _, err := tx.ExecContext(ctx, db.q("DeletePendingReceipt"), h.id); err != nil {
-					return err
-				}
+				gone = append(gone, id)
+			}
+		}
+		for len(gone) > 0 {
+			chunk := gone[:min(len(gone), chunkRows)]
+			gone = gone[len(chunk):]
+			if err := db.execBatch(ctx, tx, "DeletePendingReceipts", len(chunk), 0, 1, chunk); err != nil {
+				return err
 			}
 		}
 		return db.finish(ctx, tx, done)
 	})
-	return matched, err
+	return matched, more, err
 }
+
+// pendingBatch is the LIMIT of SelectPendingReceipts.
+const pendingBatch = 1000
 
 // OutboxStats is the state of the outbox.
 type OutboxStats struct {
@@ -696,4 +858,29 @@ func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status,
 		return ev.flush()
 	})
 	return n, err
+}
+
+// QueueToSubmit returns, for the MT messages of priority p queued since
+// since and submitted, the given quantiles (0 to 1) of the time from
+// queueing (created_at) to the stored submission (submitted_at), and how
+// many messages they are taken over. It sorts those messages once per
+// quantile: it is meant for benchmarks and reports, not for a hot path.
+func (db *DB) QueueToSubmit(ctx context.Context, p taxsms.Priority, since time.Time, quantiles ...float64) ([]time.Duration, int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, db.q("CountSubmittedByPriority"), int(p), ms(since)).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	out := make([]time.Duration, len(quantiles))
+	if n == 0 {
+		return out, 0, nil
+	}
+	for i, q := range quantiles {
+		k := min(max(int(q*float64(n)+0.5)-1, 0), n-1)
+		var d int64
+		if err := db.db.QueryRowContext(ctx, db.q("QueueToSubmitAt"), int(p), ms(since), k).Scan(&d); err != nil {
+			return nil, n, err
+		}
+		out[i] = time.Duration(d) * time.Millisecond
+	}
+	return out, n, nil
 }

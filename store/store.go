@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,14 @@ type DB struct {
 	d   *dialect
 	box *pii.Box
 	dsn string
+	// batched are the batched statements, prepared at Open (nil for a
+	// private in-memory database, which has one connection).
+	batched map[batchKey]*sql.Stmt
+	// writer, on SQLite, lets one transaction at a time in: SQLite has one
+	// writer, and waiters in its busy handler sleep and retry, so that
+	// under load a transaction may wait many times its length. Queued
+	// here, they go one after the other as soon as the last commits.
+	writer *sync.Mutex
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -78,7 +87,7 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 			}
 		}
 		d = sqliteDialect
-		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-131072)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	default:
 		return nil, taxsms.Errorf(taxsms.EINVALID, "database: %q is neither sqlite:PATH, :memory: nor postgres://…", redactDSN(dsn))
 	}
@@ -88,6 +97,9 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 	}
 	d.configure(sdb, dsn == ":memory:")
 	db := &DB{db: sdb, d: d, box: box, dsn: dsn, Now: time.Now}
+	if d.xactLock == "" {
+		db.writer = new(sync.Mutex)
+	}
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", redactDSN(dsn), err)
@@ -96,11 +108,20 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if dsn != ":memory:" {
+		if err := db.prepareBatches(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.closeBatches()
+	return db.db.Close()
+}
 
 // Engine returns "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.d.name }
@@ -141,6 +162,10 @@ func redactDSN(dsn string) string {
 
 // inTx runs fn in a transaction, committing if it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.writer != nil {
+		db.writer.Lock()
+		defer db.writer.Unlock()
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -5,6 +5,7 @@
 //	taxsms migrate   apply database migrations
 //	taxsms import    import offices, staff, taxpayers or contacts from CSV or Excel
 //	taxsms smsc-sim  run the carrier simulator (CMPP, SGIP, SMGP, SMPP)
+//	taxsms bench     benchmarks (bench dispatch)
 //	taxsms keygen    print a new data key and lookup key
 //	taxsms version   print the version
 package main
@@ -58,6 +59,7 @@ Commands:
   import    import offices, staff, taxpayers or contacts from CSV (UTF-8 or GBK) or .xlsx
   keygen    print a fresh data key and lookup key for the configuration
   smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
+  bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path, ends with a JSON line
   version   print the version
 
 Run "taxsms <command> --help" for the flags of a command.
@@ -82,6 +84,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runImport(ctx, args, environ, stdout, stderr)
 	case "smsc-sim":
 		return runSMSCSim(ctx, args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, environ, stdout, stderr)
 	case "keygen":
 		fmt.Fprintf(stdout, "[secret]\nkeys = \"1:%s\"\nlookup_key = \"%s\"\n", pii.NewKey(), pii.NewKey())
 		return nil
@@ -227,7 +231,7 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Dispatcher = &dispatch.Dispatcher{DB: m.DB, MO: m.MO, Logger: m.Logger,
-		Config: dispatch.Config{Node: m.Config.Node}, Metrics: dispatch.NewMetrics(reg, m.DB)}
+		Config: dispatch.Config{Node: m.Config.Node, Workers: windows(m.Config.Links)}, Metrics: dispatch.NewMetrics(reg, m.DB)}
 	opts := m.LinkOptions
 	opts.Logger = m.Logger
 	router, err := carrier.Open(ctx, m.Config.Links, m.Dispatcher, opts)
@@ -311,4 +315,18 @@ func runMigrate(ctx context.Context, args, environ []string, stdout, stderr io.W
 		fmt.Fprintf(stdout, "re-sealed %d numbers with data key %d\n", n, m.box.Active())
 	}
 	return nil
+}
+
+// windows adds up the send windows of the enabled links (connections ×
+// window): as many sends as the carriers take at once, which is also the
+// most a crash may send twice. It is 0, the dispatcher's default, without
+// links.
+func windows(links []carrier.LinkConfig) int {
+	n := 0
+	for _, l := range links {
+		if l.Enabled {
+			n += l.Capacity()
+		}
+	}
+	return n
 }

@@ -109,3 +109,55 @@ RETURNING id;
 
 -- name: PruneFragments
 DELETE FROM mo_fragments WHERE message_id IS NOT NULL AND received_at <= ?;
+
+-- name: CountSubmittedByPriority
+SELECT COUNT(*) FROM messages WHERE direction = 'mt' AND priority = ? AND submitted_at <> 0 AND created_at >= ?;
+
+-- name: QueueToSubmitAt
+-- The k-th shortest time from queueing to submission (a percentile).
+SELECT submitted_at - created_at FROM messages
+WHERE direction = 'mt' AND priority = ? AND submitted_at <> 0 AND created_at >= ?
+ORDER BY 1 LIMIT 1 OFFSET ?;
+
+-- Batched forms: the part between /*rows*/ and /*end*/ is repeated once
+-- per row (see DB.repeat). VALUES columns are column1, column2, … on both
+-- engines.
+
+-- name: MarkSubmittedBatch
+UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = v.column2, link = v.column3, coding = v.column4,
+       segments = v.column5, error = '', claimed_by = '', updated_at = ?
+FROM (VALUES /*rows*/(CAST(? AS BIGINT), ?, ?, ?, CAST(? AS INTEGER))/*end*/) AS v
+WHERE messages.id = v.column1 AND messages.status = 'sending'
+RETURNING messages.id;
+
+-- name: ReceiptParts
+-- Marks the segments the receipts report on; each returns its message and
+-- the carrier id it matched.
+UPDATE message_parts SET status = v.column3, error = v.column4, done_at = v.column5
+FROM (VALUES /*rows*/(?, ?, ?, ?, CAST(? AS BIGINT))/*end*/) AS v
+WHERE message_parts.carrier_msg_id = v.column2 AND message_parts.carrier = v.column1 AND message_parts.status = 'submitted'
+RETURNING message_parts.message_id, message_parts.carrier, message_parts.carrier_msg_id;
+
+-- name: LockMessages
+SELECT id FROM messages WHERE id IN (/*rows*/?/*end*/) ORDER BY id {{FOR_UPDATE}};
+
+-- name: SettleMessages
+-- Messages whose segments have all reported become delivered, or failed
+-- with the carrier's code of a failed segment.
+UPDATE messages SET
+  status = CASE WHEN EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = messages.id AND p.status = 'failed')
+                THEN 'failed' ELSE 'delivered' END,
+  error = COALESCE((SELECT MAX(p.error) FROM message_parts p WHERE p.message_id = messages.id AND p.status = 'failed'), ''),
+  done_at = ?, updated_at = ?
+WHERE status = 'submitted' AND id IN (/*rows*/?/*end*/)
+  AND (SELECT COUNT(*) FROM message_parts p WHERE p.message_id = messages.id AND p.status IN ('delivered', 'failed')) >= segments
+RETURNING id, status, COALESCE(contact_id, 0);
+
+-- name: ContactsSetFailures
+UPDATE contacts SET failures = ? WHERE failures <> ? AND id IN (/*rows*/?/*end*/);
+
+-- name: ContactsAddFailures
+UPDATE contacts SET failures = failures + ? WHERE id IN (/*rows*/?/*end*/);
+
+-- name: DeletePendingReceipts
+DELETE FROM receipts_pending WHERE id IN (/*rows*/?/*end*/);

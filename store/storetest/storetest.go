@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,10 +66,13 @@ func OpenDSN(t testing.TB, dsn string, box *pii.Box) *store.DB {
 }
 
 // DSN returns the DSN of a fresh database on the engine: sqlite as given
-// (":memory:" or "sqlite:PATH"), or a new PostgreSQL schema dropped when the
+// (":memory:" or "sqlite:PATH"), a new file for "sqlite-file", or a new PostgreSQL schema dropped when the
 // test ends.
 func DSN(t testing.TB, engine, sqlite string) string {
 	t.Helper()
+	if engine == "sqlite-file" { // a SQLite file: several connections, statements prepared
+		return "sqlite:" + filepath.Join(t.TempDir(), "taxsms.db")
+	}
 	if engine != "postgres" {
 		return sqlite
 	}
