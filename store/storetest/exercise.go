@@ -28,6 +28,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open(t)) })
 	t.Run("MO", func(t *testing.T) { testMO(t, open(t)) })
 	t.Run("ClaimConcurrent", func(t *testing.T) { testClaimConcurrent(t, open(t)) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, engine) })
 	t.Run("Reseal", func(t *testing.T) { testReseal(t, DSN(t, engine, "sqlite:"+t.TempDir()+"/reseal.db")) })
 }
 
