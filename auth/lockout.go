@@ -80,8 +80,9 @@ func plural(n int) string {
 
 // String describes s for logs.
 func (s LoginState) String() string {
+	f := fmt.Sprintf("%d failure%s", s.Failures, plural(s.Failures))
 	if s.LockedUntil.IsZero() {
-		return fmt.Sprintf("%d failures", s.Failures)
+		return f
 	}
-	return fmt.Sprintf("%d failures, locked until %s", s.Failures, s.LockedUntil.UTC().Format(time.RFC3339))
+	return f + ", locked until " + s.LockedUntil.UTC().Format(time.RFC3339)
 }
