@@ -39,9 +39,14 @@
 //     Actor across requests.
 //   - The lockout slows guessing per login, not per address; a spray of one
 //     password over many logins is left to a rate limit in front.
-//   - A locked account answers differently from a wrong password; the login
-//     exists or not is hidden only if the store keeps a LoginState for
+//   - A locked account answers differently from a wrong password, so whether
+//     a login exists stays hidden only if the store keeps a LoginState for
 //     unknown logins too.
+//   - A Session has no state for "password checked, second factor pending":
+//     the web layer keeps that step apart (a short-lived signed value) and
+//     creates the Session only once both factors passed.
+//   - TOTP secrets are returned in clear; encrypting them at rest is the
+//     store's.
 package auth
 
 import (
