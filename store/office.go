@@ -130,10 +130,15 @@ func (db *DB) ListOffices(ctx context.Context, f taxsms.OfficeFilter) ([]*taxsms
 
 // subtreePrefix returns the path of office id, "" for 0, or ENOTFOUND.
 func (db *DB) subtreePrefix(ctx context.Context, id int64) (string, error) {
+	return db.subtreePrefixIn(ctx, db.db, id)
+}
+
+// subtreePrefixIn is subtreePrefix read through q (a transaction).
+func (db *DB) subtreePrefixIn(ctx context.Context, q querier, id int64) (string, error) {
 	if id == 0 {
 		return "", nil
 	}
-	o, err := db.FindOffice(ctx, id)
+	o, err := db.findOffice(ctx, q, db.q("SelectOffice"), id)
 	if err != nil {
 		return "", err
 	}

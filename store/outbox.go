@@ -784,6 +784,17 @@ type Selector struct {
 // timeline with detail, and returns how many changed. A claimed or
 // submitted message is beyond recall.
 func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status, detail string) (int, error) {
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = db.changeWaiting(ctx, tx, sel, to, detail)
+		return err
+	})
+	return n, err
+}
+
+// changeWaiting is ChangeWaiting inside tx.
+func (db *DB) changeWaiting(ctx context.Context, tx *sql.Tx, sel Selector, to taxsms.Status, detail string) (int, error) {
 	var from []string
 	switch to {
 	case taxsms.StatusCancelled:
@@ -807,7 +818,7 @@ func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status,
 		where, args = append(where, "author_id = ?"), append(args, sel.AuthorID)
 	}
 	if sel.Subtree != 0 {
-		prefix, err := db.subtreePrefix(ctx, sel.Subtree)
+		prefix, err := db.subtreePrefixIn(ctx, tx, sel.Subtree)
 		if err != nil {
 			return 0, err
 		}
@@ -817,7 +828,7 @@ func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status,
 		return 0, taxsms.Invalid("selector", "name a message, campaign, author or office")
 	}
 	n := 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		now := ms(db.Now())
 		set, qargs := "status = ?, updated_at = ?", []any{string(to), now}
 		if to == taxsms.StatusCancelled {
@@ -856,7 +867,7 @@ func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status,
 			}
 		}
 		return ev.flush()
-	})
+	}()
 	return n, err
 }
 

@@ -6,6 +6,8 @@
 //	taxsms import    import offices, staff, taxpayers or contacts from CSV or Excel
 //	taxsms smsc-sim  run the carrier simulator (CMPP, SGIP, SMGP, SMPP)
 //	taxsms bench     benchmarks (bench dispatch)
+//	taxsms user      add a user, set a password, suspend or resume
+//	taxsms audit     verify the audit archive's hash chain
 //	taxsms keygen    print a new data key and lookup key
 //	taxsms version   print the version
 package main
@@ -57,6 +59,8 @@ Commands:
   demo      build a synthetic city and serve it (--once: build, check, print a JSON summary, exit)
   migrate   apply pending database migrations
   import    import offices, staff, taxpayers or contacts from CSV (UTF-8 or GBK) or .xlsx
+  user      add a user, set a password, suspend or resume (for the first administrator and scripts)
+  audit     verify the audit archive's hash chain
   keygen    print a fresh data key and lookup key for the configuration
   smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
   bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path, ends with a JSON line
@@ -86,6 +90,10 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runSMSCSim(ctx, args, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, environ, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, environ, os.Stdin, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args, environ, stdout, stderr)
 	case "keygen":
 		fmt.Fprintf(stdout, "[secret]\nkeys = \"1:%s\"\nlookup_key = \"%s\"\n", pii.NewKey(), pii.NewKey())
 		return nil

@@ -31,3 +31,12 @@ LIMIT ?;
 
 -- name: SelectUserLogins
 SELECT login, id FROM users;
+
+-- name: SetPasswordHash
+UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?;
+
+-- name: SelectPasswordHash
+SELECT id, password_hash FROM users WHERE login = ?;
+
+-- name: SetUserStatus
+UPDATE users SET status = ?, updated_at = ? WHERE id = ? AND status <> ?;
