@@ -242,6 +242,13 @@ func (m *Main) Run(ctx context.Context) error {
 		Config: dispatch.Config{Node: m.Config.Node, Workers: windows(m.Config.Links)}, Metrics: dispatch.NewMetrics(reg, m.DB)}
 	opts := m.LinkOptions
 	opts.Logger = m.Logger
+	routes, err := m.Config.routes()
+	if err != nil {
+		return err
+	}
+	if len(routes.Overrides) > 0 || len(routes.Failover) > 0 {
+		opts.Routes = routes
+	}
 	router, err := carrier.Open(ctx, m.Config.Links, m.Dispatcher, opts)
 	if err != nil {
 		return err
