@@ -54,7 +54,7 @@ func startLocalCarriers(ctx context.Context, cfg func(*simulator.Config)) (*loca
 	link := func(name string, c taxsms.Carrier, p simulator.Protocol, account string) carrier.LinkConfig {
 		return carrier.LinkConfig{Name: name, Carrier: c, Protocol: string(p), Address: sim.Addr(p), Account: account,
 			Secret: localSecret, ServiceCode: "TAX12366", SourceNumber: "106353212366", Extensions: ext,
-			Connections: 2, Window: 16, Enabled: true}
+			Connections: 4, Window: 16, Enabled: true}
 	}
 	sgipLink := link("unicom-sgip", taxsms.CarrierUnicom, simulator.SGIP, "sp12366")
 	sgipLink.ListenAddress, sgipLink.NodeID = sgip.Addr().String(), 3010012366

@@ -8,11 +8,6 @@ RETURNING id, kind, priority, mobile_enc, body, segments, attempts, expires_at, 
 -- name: ExpireClaimed
 UPDATE messages SET status = 'expired', done_at = ?, updated_at = ?, claimed_by = '' WHERE id = ? AND status = 'sending';
 
--- name: MarkSubmitted
-UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = ?, link = ?, coding = ?, segments = ?,
-       error = '', claimed_by = '', updated_at = ?
-WHERE id = ? AND status = 'sending';
-
 -- name: InsertPart
 INSERT INTO message_parts (message_id, seq, carrier, carrier_msg_id, status) VALUES (?, ?, ?, ?, 'submitted');
 
@@ -25,33 +20,9 @@ WHERE id = ? AND status = 'sending';
 UPDATE messages SET status = ?, error = ?, done_at = ?, claimed_by = '', updated_at = ?
 WHERE id = ? AND status = 'sending';
 
--- name: ReceiptPart
-UPDATE message_parts SET status = ?, error = ?, done_at = ?
-WHERE carrier_msg_id = ? AND carrier = ? AND status = 'submitted'
-RETURNING message_id;
-
 -- name: InsertPendingReceipt
 INSERT INTO receipts_pending (carrier, carrier_msg_id, link, stat, error, done_at, received_at)
 VALUES (?, ?, ?, ?, ?, ?, ?);
-
--- name: LockMessage
-SELECT id FROM messages WHERE id = ? {{FOR_UPDATE}};
-
--- name: PartTally
-SELECT m.segments, m.status, COALESCE(m.contact_id, 0),
-       (SELECT COUNT(*) FROM message_parts p WHERE p.message_id = m.id AND p.status = 'delivered'),
-       (SELECT COUNT(*) FROM message_parts p WHERE p.message_id = m.id AND p.status = 'failed'),
-       (SELECT COALESCE(MAX(p.error), '') FROM message_parts p WHERE p.message_id = m.id AND p.status = 'failed')
-FROM messages m WHERE m.id = ?;
-
--- name: MarkDone
-UPDATE messages SET status = ?, error = ?, done_at = ?, updated_at = ? WHERE id = ? AND status = 'submitted';
-
--- name: ContactDelivered
-UPDATE contacts SET failures = 0 WHERE id = ? AND failures <> 0;
-
--- name: ContactFailed
-UPDATE contacts SET failures = failures + 1 WHERE id = ?;
 
 -- name: PromoteScheduled
 UPDATE messages SET status = 'queued', updated_at = ? WHERE status = 'scheduled' AND not_before <= ?;
@@ -68,9 +39,6 @@ WHERE status = 'sending' AND (claim_until <= ? OR claimed_by = ?);
 -- name: SelectPendingReceipts
 SELECT id, carrier, carrier_msg_id, stat, error, done_at, received_at FROM receipts_pending
 WHERE unmatched = 0 ORDER BY id LIMIT 1000;
-
--- name: DeletePendingReceipt
-DELETE FROM receipts_pending WHERE id = ?;
 
 -- name: MarkUnmatched
 UPDATE receipts_pending SET unmatched = 1 WHERE unmatched = 0 AND received_at <= ?;
