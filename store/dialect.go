@@ -39,6 +39,9 @@ type dialect struct {
 	// xactLock takes a lock on a number until the transaction ends, "" where
 	// transactions are serial anyway (SQLite has one writer).
 	xactLock string
+	// tryLock takes a lock on a number for the session if it is free,
+	// returning a boolean; "" where one node runs (SQLite). See Lock.
+	tryLock string
 }
 
 var (
@@ -73,6 +76,7 @@ var (
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
 		xactLock:  "SELECT pg_advisory_xact_lock($1)",
+		tryLock:   "SELECT pg_try_advisory_lock($1)",
 		queries:   loadQueries(postgresRewrite),
 		rewrite:   postgresRewrite,
 		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },

@@ -29,6 +29,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("MO", func(t *testing.T) { testMO(t, open(t)) })
 	t.Run("ClaimConcurrent", func(t *testing.T) { testClaimConcurrent(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, engine) })
+	t.Run("Slots", func(t *testing.T) { testSlots(t, open(t)); testSlotsConcurrent(t, open(t)); testLock(t, engine) })
 	t.Run("Reseal", func(t *testing.T) { testReseal(t, DSN(t, engine, "sqlite:"+t.TempDir()+"/reseal.db")) })
 }
 
