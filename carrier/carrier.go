@@ -24,7 +24,12 @@
 //     segments may reach the handset twice. Segments of one message are sent
 //     one after the other, not pipelined.
 //   - The rate limit is per process: several nodes sharing one carrier
-//     account must divide messages_per_second between them.
+//     account must divide messages_per_second between them. The connection
+//     limit is not: with Options.Slots the nodes lease a link's
+//     max_connections slots, counted by link name (links of one account
+//     must have the same name on every node), and a session dials only
+//     while it holds one. A node that dies keeps its slots until their
+//     lease (Options.SlotLease) lapses.
 //   - Status reports of a state that is not final (ENROUTE, CMPP ACCEPTD,
 //     SMPP intermediate notifications) are acknowledged and dropped.
 //   - SMPP deliver_sm has no message id, so its Fragments have an empty MsgID.

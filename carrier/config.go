@@ -60,6 +60,13 @@ type LinkConfig struct {
 	// submits awaiting an answer on each (default 16).
 	Connections int `toml:"connections"`
 	Window      int `toml:"window"`
+	// MaxConnections is how many sessions the carrier allows this account
+	// at once, over every node that opens this link (default Connections:
+	// nodes then share Connections sessions). Nodes that share a
+	// PostgreSQL database lease the link's slots there (Options.Slots), so
+	// a node opens one of its Connections sessions only while a slot is
+	// free. It may not be less than Connections.
+	MaxConnections int `toml:"max_connections"`
 	// MessagesPerSecond bounds the submits per second over all the
 	// link's connections, each segment of a long message counting as one
 	// (the carriers count submit PDUs). 0 means no limit.
@@ -124,6 +131,12 @@ func (c *LinkConfig) connections() int {
 		return 1
 	}
 	return c.Connections
+}
+
+// maxConnections returns the sessions allowed over all nodes, at least
+// the connections of one.
+func (c *LinkConfig) maxConnections() int {
+	return max(c.MaxConnections, c.connections())
 }
 
 // window returns the window of one session.
@@ -254,6 +267,9 @@ func (c *LinkConfig) Validate() error {
 	if c.Connections < 0 || c.Connections > 64 {
 		return bad("connections", "%d is not between 1 and 64", c.Connections)
 	}
+	if c.MaxConnections != 0 && (c.MaxConnections < c.connections() || c.MaxConnections > 1024) {
+		return bad("max_connections", "%d is not between connections (%d) and 1024", c.MaxConnections, c.connections())
+	}
 	if c.Window < 0 || c.Window > 256 || (c.Protocol == ProtocolSGIP && c.Window > 32) {
 		return bad("window", "%d is out of range (SGIP allows at most 32)", c.Window)
 	}
@@ -311,6 +327,15 @@ type Options struct {
 	Listen func(ctx context.Context, network, addr string) (net.Listener, error)
 	// Routes are the Router's tables (Open only).
 	Routes Routes
+	// Slots, if set, leases the links' connection slots among the nodes
+	// that open the same links: a session dials only once it holds one of
+	// its link's MaxConnections slots, renews it every SlotLease/3 while
+	// up, and closes when it cannot. nil is one node, limited by
+	// Connections alone.
+	Slots Slots
+	// SlotLease is how long a slot is leased at a time (default 30 s): the
+	// slots of a node that died are free again after it.
+	SlotLease time.Duration
 }
 
 func (o *Options) fill() {
@@ -331,6 +356,9 @@ func (o *Options) fill() {
 	}
 	if o.ThrottlePause <= 0 {
 		o.ThrottlePause = 500 * time.Millisecond
+	}
+	if o.SlotLease <= 0 {
+		o.SlotLease = 30 * time.Second
 	}
 	if o.CloseTimeout <= 0 {
 		o.CloseTimeout = 10 * time.Second

@@ -20,8 +20,8 @@ import (
 )
 
 // Link is one configured carrier link: Connections sessions of its
-// protocol, each dialled and logged in and redialled with back-off when it
-// drops, sharing one rate limiter; and, for SGIP, our listener for the
+// protocol, each dialled and logged in (once it holds a connection slot,
+// with Options.Slots) and redialled with back-off when it drops, sharing one rate limiter; and, for SGIP, our listener for the
 // SMG's deliveries. Its methods are safe for concurrent use.
 //
 // A Link runs one goroutine per session (dial, wait for the drop, redial)
@@ -135,15 +135,22 @@ func (l *Link) Carrier() taxsms.Carrier { return l.cfg.Carrier }
 // Enabled reports whether the link is configured to send.
 func (l *Link) Enabled() bool { return l.cfg.Enabled }
 
-// run keeps session s up until ctx ends: it dials and logs in, waits for
-// the session to drop, and dials again after a back-off. When ctx ends it
-// closes the session gracefully and returns.
+// run keeps session s up until ctx ends: it leases a connection slot
+// (with Options.Slots), dials and logs in, waits for the session to drop
+// while it renews the slot, and dials again after a back-off. A slot lost
+// closes the session. When ctx ends it closes the session gracefully,
+// frees the slot and returns.
 func (l *Link) run(ctx context.Context, s *slot) {
 	defer l.wg.Done()
 	attempt := 0
 	for ctx.Err() == nil {
+		ls, ok := l.acquire(ctx, s)
+		if !ok {
+			return
+		}
 		c, err := l.dial(ctx)
 		if err != nil {
+			ls.release()
 			if ctx.Err() != nil {
 				return
 			}
@@ -159,9 +166,36 @@ func (l *Link) run(ctx context.Context, s *slot) {
 		attempt = 0
 		l.setConn(s, c)
 		l.log.Info("session up", "session", s.idx)
+		if !l.serve(ctx, s, c, ls) {
+			return
+		}
+	}
+}
+
+// serve waits while session c is up, renewing its slot's lease, and frees
+// the slot when it ends. It reports false when ctx ended (the session is
+// then closed gracefully), true after a drop or a lost slot, once the
+// back-off before the next dial has passed.
+func (l *Link) serve(ctx context.Context, s *slot, c conn, ls *lease) bool {
+	renew, stop := ls.ticker()
+	defer stop()
+	for {
 		select {
+		case <-renew:
+			if ls.renew(ctx) {
+				continue
+			}
+			l.setConn(s, nil)
+			d := l.backoff(1)
+			l.log.Warn("connection slot lost: closing the session", "session", s.idx, "retry_in", d)
+			if err := c.Close(); err != nil {
+				l.log.Warn("session closed uncleanly", "session", s.idx, "err", l.scrub(err.Error()))
+			}
+			ls.release()
+			return sleep(ctx, d)
 		case <-c.Done():
 			l.setConn(s, nil)
+			ls.release()
 			d := l.backoff(1)
 			if l.cfg.Protocol == ProtocolSGIP && strings.Contains(fmt.Sprint(c.Err()), "idle") {
 				// SGIP has no keep-alive: an idle link is closed with
@@ -172,15 +206,14 @@ func (l *Link) run(ctx context.Context, s *slot) {
 				l.stats.drops.Add(1)
 				l.log.Warn("session down", "session", s.idx, "retry_in", d, "err", l.scrub(fmt.Sprint(c.Err())))
 			}
-			if !sleep(ctx, d) {
-				return
-			}
+			return sleep(ctx, d)
 		case <-ctx.Done():
 			l.setConn(s, nil)
 			if err := c.Close(); err != nil {
 				l.log.Warn("session closed uncleanly", "session", s.idx, "err", l.scrub(err.Error()))
 			}
-			return
+			ls.release()
+			return false
 		}
 	}
 }

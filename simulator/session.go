@@ -98,7 +98,7 @@ func (srv *server) serve(nc net.Conn) {
 	a := ss.acct
 	a.c.loginsOK.Add(1)
 	a.c.connections.Add(1)
-	a.c.active.Add(1)
+	a.c.up()
 	srv.linksMu.Lock()
 	srv.links[ss] = struct{}{}
 	srv.linksMu.Unlock()

@@ -9,9 +9,12 @@ import (
 type Counters struct {
 	LoginsOK     int64 `json:"logins_ok"`
 	LoginsFailed int64 `json:"logins_failed"`
-	// Connections counts links logged in since Start, Active those up now.
+	// Connections counts links logged in since Start, Active those up now,
+	// MaxActive the most up at once (in Total, the sum of the accounts'
+	// highest).
 	Connections int64 `json:"connections"`
 	Active      int64 `json:"active"`
+	MaxActive   int64 `json:"max_active"`
 	// Submits counts submit PDUs read; Segments those accepted; Messages
 	// the accepted segments that start a message; Duplicates the accepted
 	// segments seen before (see the package comment).
@@ -62,6 +65,7 @@ func (t *Counters) add(c Counters) {
 	t.LoginsFailed += c.LoginsFailed
 	t.Connections += c.Connections
 	t.Active += c.Active
+	t.MaxActive += c.MaxActive
 	t.Submits += c.Submits
 	t.Segments += c.Segments
 	t.Messages += c.Messages
@@ -78,6 +82,7 @@ func (t *Counters) add(c Counters) {
 // counters are the live Counters of one account.
 type counters struct {
 	loginsOK, loginsFailed, connections, active atomic.Int64
+	maxActive                                   atomic.Int64
 	submits, segments, messages, duplicates     atomic.Int64
 	throttled, receipts, failedReceipts, mo     atomic.Int64
 	deliverErrors, abandoned, faults            atomic.Int64
@@ -86,13 +91,24 @@ type counters struct {
 func (c *counters) snapshot() Counters {
 	return Counters{
 		LoginsOK: c.loginsOK.Load(), LoginsFailed: c.loginsFailed.Load(),
-		Connections: c.connections.Load(), Active: c.active.Load(),
+		Connections: c.connections.Load(), Active: c.active.Load(), MaxActive: c.maxActive.Load(),
 		Submits: c.submits.Load(), Segments: c.segments.Load(),
 		Messages: c.messages.Load(), Duplicates: c.duplicates.Load(),
 		Throttled: c.throttled.Load(), Receipts: c.receipts.Load(),
 		FailedReceipts: c.failedReceipts.Load(), MO: c.mo.Load(),
 		DeliverErrors: c.deliverErrors.Load(), Abandoned: c.abandoned.Load(),
 		Faults: c.faults.Load(),
+	}
+}
+
+// up counts a link logged in, and the most up at once.
+func (c *counters) up() {
+	n := c.active.Add(1)
+	for {
+		m := c.maxActive.Load()
+		if n <= m || c.maxActive.CompareAndSwap(m, n) {
+			return
+		}
 	}
 }
 
