@@ -4,7 +4,8 @@
 // outcome (submitted with its carrier ids, retried, failed), stores status
 // reports and MO messages before they are acknowledged, and sweeps the
 // outbox (scheduled messages coming due, expiries, claims of dead nodes,
-// late receipts, incomplete long MO).
+// late receipts, incomplete long MO) on the one node that holds the
+// scheduler lock.
 //
 //	claimer ─► work ─► workers (Sender.Send) ─► outcomes ─► store
 //	links ─► HandleReceipt / HandleMO ─► group commit ─► store ─► ack
@@ -103,6 +104,7 @@ type Dispatcher struct {
 	workers   sync.WaitGroup
 	sweepStop context.CancelFunc
 	sweepDone chan struct{}
+	scheduler *store.Lock // held by the one node that sweeps
 	stopOnce  sync.Once
 
 	mu          sync.Mutex
@@ -143,6 +145,7 @@ func (d *Dispatcher) Open(ctx context.Context) error {
 	}
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	d.sweepStop, d.sweepDone = stopSweep, make(chan struct{})
+	d.scheduler = d.DB.Lock("scheduler")
 	go d.sweepLoop(sweepCtx)
 	return nil
 }
@@ -184,6 +187,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	err := d.Stop(ctx)
 	d.sweepStop()
 	<-d.sweepDone
+	d.scheduler.Release()
 	d.receipts.close()
 	return err
 }
@@ -359,16 +363,34 @@ func (d *Dispatcher) HandleMO(ctx context.Context, f carrier.Fragment) error {
 	return nil
 }
 
-// sweepLoop sweeps the outbox every Config.Sweep until ctx is cancelled.
+// sweepLoop sweeps the outbox every Config.Sweep until ctx is cancelled,
+// while this node holds the scheduler lock: one node of those sharing a
+// PostgreSQL database sweeps at a time, and another takes over when it
+// stops or dies (see store.Lock).
 func (d *Dispatcher) sweepLoop(ctx context.Context) {
 	defer close(d.sweepDone)
 	t := time.NewTicker(d.Config.Sweep)
 	defer t.Stop()
+	scheduler := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		held, err := d.scheduler.Hold(ctx)
+		if held != scheduler && ctx.Err() == nil {
+			if held {
+				d.Logger.Info("this node runs the schedulers")
+			} else {
+				d.Logger.Warn("this node no longer runs the schedulers", "err", err)
+			}
+			scheduler = held
+		} else if err != nil && ctx.Err() == nil {
+			d.Logger.Error("scheduler lock", "err", err)
+		}
+		if !held {
+			continue
 		}
 		s, err := d.DB.Sweep(ctx, store.SweepOptions{ReceiptGrace: d.Config.ReceiptGrace,
 			FragmentExpiry: d.Config.FragmentExpiry, FragmentKeep: 24 * time.Hour})
