@@ -17,6 +17,11 @@ func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.findTaxpayer(ctx, tx, "t.id = ?", c.TaxpayerID, true); taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+			return taxsms.Invalid("taxpayer", "no taxpayer with id %d", c.TaxpayerID)
+		} else if err != nil {
+			return err
+		}
 		st, err := tx.PrepareContext(ctx, db.q("InsertContact"))
 		if err != nil {
 			return err
@@ -57,10 +62,15 @@ func (db *DB) UpdateContact(ctx context.Context, c *taxsms.Contact) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.findContact(ctx, tx, c.ID); err != nil {
+		old, err := db.findContact(ctx, tx, c.ID)
+		if err != nil {
 			return err
 		}
-		_, err := db.updateContact(ctx, tx, c)
+		if _, err := db.findTaxpayer(ctx, tx, "t.id = ?", old.TaxpayerID, true); err != nil {
+			return err
+		}
+		c.TaxpayerID = old.TaxpayerID // a contact stays with its taxpayer
+		_, err = db.updateContact(ctx, tx, c)
 		return err
 	})
 }
@@ -109,7 +119,8 @@ func (db *DB) FindContact(ctx context.Context, id int64) (*taxsms.Contact, error
 }
 
 func (db *DB) findContact(ctx context.Context, q querier, id int64) (*taxsms.Contact, error) {
-	c, err := db.scanContact(q.QueryRowContext(ctx, db.rebind(db.q("ContactColumns")+" WHERE id = ?"), id))
+	scope, args := taxpayerScope(ctx, false)
+	c, err := db.scanContact(q.QueryRowContext(ctx, db.rebind(db.q("ContactColumns")+" WHERE c.id = ? AND "+scope), append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "contact %d not found", id)
 	}
@@ -133,7 +144,7 @@ func (db *DB) scanContact(s scanner) (*taxsms.Contact, error) {
 
 // ListContacts returns the contacts of a taxpayer, by id.
 func (db *DB) ListContacts(ctx context.Context, taxpayerID int64) ([]*taxsms.Contact, error) {
-	return db.contacts(ctx, db.rebind(db.q("ContactColumns")+" WHERE taxpayer_id = ? ORDER BY id"), taxpayerID)
+	return db.contacts(ctx, "c.taxpayer_id = ?", taxpayerID)
 }
 
 // FindContactsByMobile returns the contacts with the number (in any accepted
@@ -143,11 +154,14 @@ func (db *DB) FindContactsByMobile(ctx context.Context, mobile string) ([]*taxsm
 	if err != nil {
 		return nil, err
 	}
-	return db.contacts(ctx, db.rebind(db.q("ContactColumns")+" WHERE mobile_hash = ? ORDER BY id"), db.box.Hash(m))
+	return db.contacts(ctx, "c.mobile_hash = ?", db.box.Hash(m))
 }
 
-func (db *DB) contacts(ctx context.Context, query string, arg any) ([]*taxsms.Contact, error) {
-	rows, err := db.db.QueryContext(ctx, query, arg)
+// contacts returns the contacts matching cond (one placeholder, arg) within
+// the actor's scope, by id.
+func (db *DB) contacts(ctx context.Context, cond string, arg any) ([]*taxsms.Contact, error) {
+	scope, args := taxpayerScope(ctx, false)
+	rows, err := db.db.QueryContext(ctx, db.rebind(db.q("ContactColumns")+" WHERE "+cond+" AND "+scope+" ORDER BY c.id"), append([]any{arg}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // CreateMessage stores one message, as CreateMessages does. If its
@@ -48,6 +49,13 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 	}
 	created = make([]bool, len(msgs))
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if auth.AccessFrom(ctx, auth.DataMessages).Write.Level != auth.LevelAll {
+			for i, m := range msgs {
+				if err := db.checkWrite(ctx, tx, auth.DataMessages, fmt.Sprintf("messages[%d]", i), m.OfficeID, m.AuthorID); err != nil {
+					return err
+				}
+			}
+		}
 		qctx := context.WithoutCancel(ctx) // see cancelled
 		keyed := make(map[string]int64)    // key -> id, existing or new
 		sel, err := tx.PrepareContext(ctx, db.q("SelectMessageByKey"))
@@ -132,9 +140,20 @@ func (db *DB) messageError(err error) error {
 	return err
 }
 
-// FindMessage returns the message with its timeline and parts, or ENOTFOUND.
+// messageScope is the condition on messages m that a read by ctx's actor
+// must meet: operators see the messages they wrote and those to the
+// taxpayers in their charge.
+func messageScope(ctx context.Context) (string, []any) {
+	return scopeCond(auth.AccessFrom(ctx, auth.DataMessages).Read, "m.office_id", func(uid int64) (string, []any) {
+		return "(m.author_id = ? OR m.taxpayer_id IN (SELECT id FROM taxpayers WHERE admin_id = ?))", []any{uid, uid}
+	})
+}
+
+// FindMessage returns the message with its timeline and parts, or ENOTFOUND
+// (also when outside the actor's scope).
 func (db *DB) FindMessage(ctx context.Context, id int64) (*taxsms.Message, error) {
-	m, err := db.scanMessage(db.db.QueryRowContext(ctx, db.rebind(db.q("MessageColumns")+" WHERE m.id = ?"), id))
+	scope, args := messageScope(ctx)
+	m, err := db.scanMessage(db.db.QueryRowContext(ctx, db.rebind(db.q("MessageColumns")+" WHERE m.id = ? AND "+scope), append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "message %d not found", id)
 	} else if err != nil {
@@ -210,8 +229,8 @@ func (db *DB) scanMessage(s scanner) (*taxsms.Message, error) {
 	return &m, err
 }
 
-// ListMessages returns one page of the messages matching f, newest first,
-// without timelines and parts. A bad Mobile is EINVALID.
+// ListMessages returns one page of the messages matching f within the
+// actor's scope, newest first, without timelines and parts. A bad Mobile is EINVALID.
 func (db *DB) ListMessages(ctx context.Context, f taxsms.MessageFilter) ([]*taxsms.Message, error) {
 	var where []string
 	var args []any
@@ -245,6 +264,8 @@ func (db *DB) ListMessages(ctx context.Context, f taxsms.MessageFilter) ([]*taxs
 	if f.Before != 0 {
 		add("m.id < ?", f.Before)
 	}
+	scope, sargs := messageScope(ctx)
+	where, args = append(where, scope), append(args, sargs...)
 	q := db.q("MessageColumns")
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // CreateOffice stores a new office below o.ParentID (0 for the root) and sets
@@ -16,7 +17,12 @@ func (db *DB) CreateOffice(ctx context.Context, o *taxsms.Office) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.createOffice(ctx, tx, o) })
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkWrite(ctx, tx, auth.DataOffices, "office "+o.Code, o.ParentID, 0); err != nil {
+			return err
+		}
+		return db.createOffice(ctx, tx, o)
+	})
 }
 
 func (db *DB) createOffice(ctx context.Context, tx *sql.Tx, o *taxsms.Office) error {
@@ -51,6 +57,9 @@ func (db *DB) UpdateOffice(ctx context.Context, o *taxsms.Office) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkWrite(ctx, tx, auth.DataOffices, "office "+o.Code, o.ID, 0); err != nil {
+			return err
+		}
 		now := db.Now().UTC().Truncate(1e6)
 		res, err := tx.ExecContext(ctx, db.q("UpdateOffice"), o.Code, o.Name, o.Phone, o.Address, boolInt(o.Suspended), ms(now), o.ID)
 		if db.d.violation(err) == "unique" {
@@ -68,12 +77,25 @@ func (db *DB) UpdateOffice(ctx context.Context, o *taxsms.Office) error {
 
 // FindOffice returns the office with the id, or ENOTFOUND.
 func (db *DB) FindOffice(ctx context.Context, id int64) (*taxsms.Office, error) {
-	return db.findOffice(ctx, db.db, db.q("SelectOffice"), id)
+	return db.scopedOffice(ctx, db.q("SelectOffice"), id)
 }
 
-// FindOfficeByCode returns the office with the code, or ENOTFOUND.
+// FindOfficeByCode returns the office with the code, or ENOTFOUND (also
+// when outside the actor's scope).
 func (db *DB) FindOfficeByCode(ctx context.Context, code string) (*taxsms.Office, error) {
-	return db.findOffice(ctx, db.db, db.q("SelectOfficeByCode"), code)
+	return db.scopedOffice(ctx, db.q("SelectOfficeByCode"), code)
+}
+
+// scopedOffice is findOffice hiding an office outside the actor's read scope.
+func (db *DB) scopedOffice(ctx context.Context, query string, key any) (*taxsms.Office, error) {
+	o, err := db.findOffice(ctx, db.db, query, key)
+	if err != nil {
+		return nil, err
+	}
+	if !auth.AccessFrom(ctx, auth.DataOffices).Read.Contains(o.Path, 0) {
+		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "office %v not found", key)
+	}
+	return o, nil
 }
 
 type querier interface {
@@ -112,18 +134,21 @@ func (db *DB) ListOffices(ctx context.Context, f taxsms.OfficeFilter) ([]*taxsms
 	if prefix != "" {
 		like = prefix + "%"
 	}
-	rows, err := db.db.QueryContext(ctx, db.q("SelectOffices"), like, like, f.Code, f.Code, limit(f.Limit))
+	rows, err := db.db.QueryContext(ctx, db.q("SelectOffices"), like, like, f.Code, f.Code, 100000)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	read := auth.AccessFrom(ctx, auth.DataOffices).Read
 	var out []*taxsms.Office
-	for rows.Next() {
+	for rows.Next() && len(out) < limit(f.Limit) {
 		o, err := scanOffice(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		if read.Contains(o.Path, 0) { // offices are few: scoped here
+			out = append(out, o)
+		}
 	}
 	return out, rows.Err()
 }

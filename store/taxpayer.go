@@ -8,15 +8,20 @@ import (
 	"strings"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // CreateTaxpayer stores a new taxpayer and sets its ID and times. A taken
-// identifier is ECONFLICT; an unknown office or administrator is EINVALID.
+// identifier is ECONFLICT; an unknown office or administrator is EINVALID;
+// an office outside the actor's write scope is EFORBIDDEN.
 func (db *DB) CreateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkWrite(ctx, tx, auth.DataTaxpayers, "taxpayer "+t.Identifier, t.OfficeID, t.AdminID); err != nil {
+			return err
+		}
 		stmt, err := tx.PrepareContext(ctx, db.q("InsertTaxpayer"))
 		if err != nil {
 			return err
@@ -44,12 +49,26 @@ func (db *DB) insertTaxpayer(ctx context.Context, stmt *sql.Stmt, t *taxsms.Taxp
 	return nil
 }
 
-// UpdateTaxpayer saves every field of t. Missing is ENOTFOUND.
+// UpdateTaxpayer saves every field of t. Missing (or outside the actor's
+// scope) is ENOTFOUND; a taxpayer the actor may see but not change, or a
+// move out of its scope, is EFORBIDDEN; only administrators move a taxpayer
+// or change its tax administrator.
 func (db *DB) UpdateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.findTaxpayer(ctx, tx, "t.id = ?", t.ID, true)
+		if err != nil {
+			return err
+		}
+		if (old.OfficeID != t.OfficeID || old.AdminID != t.AdminID) && auth.AccessFrom(ctx, auth.DataTaxpayers).Write.Level < auth.LevelSubtree {
+			return &taxsms.Error{Code: taxsms.EFORBIDDEN, Field: "office",
+				Message: "taxpayer " + t.Identifier + ": only an administrator may move a taxpayer or change its tax administrator"}
+		}
+		if err := db.checkWrite(ctx, tx, auth.DataTaxpayers, "taxpayer "+t.Identifier, t.OfficeID, t.AdminID); err != nil {
+			return err
+		}
 		now := db.Now().UTC().Truncate(1e6)
 		res, err := tx.ExecContext(ctx, db.q("UpdateTaxpayer"), t.Identifier, string(t.IDType), t.Name, t.OfficeID,
 			nullID(t.AdminID), string(t.RegStatus), t.Registered.String(), t.Changed.String(), t.Cancelled.String(),
@@ -71,24 +90,34 @@ func (db *DB) UpdateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	})
 }
 
-// FindTaxpayer returns the taxpayer with the id, or ENOTFOUND.
+// FindTaxpayer returns the taxpayer with the id, or ENOTFOUND (also when it
+// is outside the actor's scope).
 func (db *DB) FindTaxpayer(ctx context.Context, id int64) (*taxsms.Taxpayer, error) {
-	t, err := scanTaxpayer(db.db.QueryRowContext(ctx, db.rebind(db.q("TaxpayerColumns")+" WHERE t.id = ?"), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "taxpayer %d not found", id)
-	}
-	return t, err
+	return db.findTaxpayer(ctx, db.db, "t.id = ?", id, false)
 }
 
 // FindTaxpayerByIdentifier returns the taxpayer with the identifier (in any
-// accepted form), or ENOTFOUND.
+// accepted form), or ENOTFOUND (also when it is outside the actor's scope).
 func (db *DB) FindTaxpayerByIdentifier(ctx context.Context, identifier string) (*taxsms.Taxpayer, error) {
-	id := taxsms.NormalizeIdentifier(identifier)
-	t, err := scanTaxpayer(db.db.QueryRowContext(ctx, db.rebind(db.q("TaxpayerColumns")+" WHERE t.identifier = ?"), id))
+	return db.findTaxpayer(ctx, db.db, "t.identifier = ?", taxsms.NormalizeIdentifier(identifier), false)
+}
+
+// findTaxpayer returns the taxpayer matching cond (one placeholder, key)
+// within the actor's read scope, or within its write scope if write.
+func (db *DB) findTaxpayer(ctx context.Context, q querier, cond string, key any, write bool) (*taxsms.Taxpayer, error) {
+	scope, args := taxpayerScope(ctx, false)
+	t, err := scanTaxpayer(q.QueryRowContext(ctx, db.rebind(db.q("TaxpayerColumns")+" WHERE "+cond+" AND "+scope), append([]any{key}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "taxpayer %s not found", id)
+		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "taxpayer %v not found", key)
+	} else if err != nil {
+		return nil, err
 	}
-	return t, err
+	if write {
+		if err := db.checkWrite(ctx, q, auth.DataTaxpayers, "taxpayer "+t.Identifier, t.OfficeID, t.AdminID); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // rebind rewrites the placeholders of SQL composed in Go from named fragments.
@@ -166,6 +195,8 @@ func (db *DB) ListTaxpayers(ctx context.Context, f taxsms.TaxpayerFilter) ([]*ta
 		where = append(where, "t.id > ?")
 		args = append(args, f.After)
 	}
+	scope, sargs := taxpayerScope(ctx, false)
+	where, args = append(where, scope), append(args, sargs...)
 	q := db.q("TaxpayerColumns")
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // Upserted counts what an upsert did.
@@ -28,6 +29,9 @@ type OfficeRow struct {
 // its place in the tree; its name, phone and address are updated. Any error
 // rolls everything back.
 func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, error) {
+	if err := requireAll(ctx, auth.DataOffices, "offices"); err != nil {
+		return Upserted{}, err
+	}
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		n = Upserted{}
@@ -76,6 +80,9 @@ func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, er
 // OfficeID must be set. A non-nil error from the sequence, or any other,
 // rolls everything back and is returned.
 func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, error]) (Upserted, error) {
+	if err := requireAll(ctx, auth.DataUsers, "users"); err != nil {
+		return Upserted{}, err
+	}
 	var n Upserted
 	logins, err := db.UserLogins(ctx)
 	if err != nil {
@@ -123,6 +130,9 @@ func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, err
 // (its UpdatedAt does not move). New rows are inserted in batches, so the
 // IDs of the yielded values are not set. Errors roll everything back.
 func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpayer, error]) (Upserted, error) {
+	if err := requireAll(ctx, auth.DataTaxpayers, "taxpayers"); err != nil {
+		return Upserted{}, err
+	}
 	var n Upserted
 	existing, err := db.TaxpayerIdentifiers(ctx)
 	if err != nil {
@@ -208,6 +218,9 @@ type contactKey struct {
 // inserted in batches, so the IDs of the yielded values are not set. Errors
 // roll everything back.
 func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (Upserted, error) {
+	if err := requireAll(ctx, auth.DataTaxpayers, "contacts"); err != nil {
+		return Upserted{}, err
+	}
 	var n Upserted
 	existing := make(map[contactKey]int64)
 	optedOut := make(map[int64]bool)

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // CreateUser stores a new member of staff and sets its ID and times. A taken
@@ -15,7 +17,12 @@ func (db *DB) CreateUser(ctx context.Context, u *taxsms.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.createUser(ctx, tx, u) })
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkWrite(ctx, tx, auth.DataUsers, "user "+u.Login, u.OfficeID, 0); err != nil {
+			return err
+		}
+		return db.createUser(ctx, tx, u)
+	})
 }
 
 func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *taxsms.User) error {
@@ -42,6 +49,17 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var officeID int64
+		if err := tx.QueryRowContext(ctx, db.rebind("SELECT office_id FROM users WHERE id = ?"), u.ID).Scan(&officeID); errors.Is(err, sql.ErrNoRows) {
+			return taxsms.Errorf(taxsms.ENOTFOUND, "user %d not found", u.ID)
+		} else if err != nil {
+			return err
+		}
+		for _, office := range []int64{officeID, u.OfficeID} { // where it is, and where it goes
+			if err := db.checkWrite(ctx, tx, auth.DataUsers, "user "+u.Login, office, 0); err != nil {
+				return err
+			}
+		}
 		now := db.Now().UTC().Truncate(1e6)
 		enc, hash, mask := db.sealMobile(u.Mobile)
 		res, err := tx.ExecContext(ctx, db.q("UpdateUser"), u.Login, u.Name, u.OfficeID, string(u.Role), string(u.Status),
@@ -63,22 +81,33 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 	})
 }
 
-// FindUser returns the user with the id, or ENOTFOUND.
+// FindUser returns the user with the id, or ENOTFOUND (also when outside
+// the actor's scope).
 func (db *DB) FindUser(ctx context.Context, id int64) (*taxsms.User, error) {
-	return db.findUser(ctx, db.q("SelectUser"), id)
+	return db.findUser(ctx, "u.id = ?", id)
 }
 
-// FindUserByLogin returns the user with the login, or ENOTFOUND.
+// FindUserByLogin returns the user with the login, or ENOTFOUND (also when
+// outside the actor's scope).
 func (db *DB) FindUserByLogin(ctx context.Context, login string) (*taxsms.User, error) {
-	return db.findUser(ctx, db.q("SelectUserByLogin"), login)
+	return db.findUser(ctx, "u.login = ?", login)
 }
 
-func (db *DB) findUser(ctx context.Context, query string, key any) (*taxsms.User, error) {
-	u, err := db.scanUser(db.db.QueryRowContext(ctx, query, key))
+func (db *DB) findUser(ctx context.Context, cond string, key any) (*taxsms.User, error) {
+	scope, args := userScope(ctx)
+	u, err := db.scanUser(db.db.QueryRowContext(ctx, db.rebind(db.q("UserColumns")+" WHERE "+cond+" AND "+scope), append([]any{key}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, taxsms.Errorf(taxsms.ENOTFOUND, "user %v not found", key)
 	}
 	return u, err
+}
+
+// userScope is the condition on users u (with their offices o) that a read
+// by ctx's actor must meet: operators and maintainers see themselves.
+func userScope(ctx context.Context) (string, []any) {
+	return scopeCond(auth.AccessFrom(ctx, auth.DataUsers).Read, "u.office_id", func(uid int64) (string, []any) {
+		return "u.id = ?", []any{uid}
+	})
 }
 
 func (db *DB) scanUser(s scanner) (*taxsms.User, error) {
@@ -96,17 +125,26 @@ func (db *DB) scanUser(s scanner) (*taxsms.User, error) {
 	return &u, err
 }
 
-// ListUsers returns the users matching f, ordered by id.
+// ListUsers returns the users matching f within the actor's scope, ordered by id.
 func (db *DB) ListUsers(ctx context.Context, f taxsms.UserFilter) ([]*taxsms.User, error) {
-	prefix, err := db.subtreePrefix(ctx, f.Subtree)
-	if err != nil {
-		return nil, err
+	where, args := []string{}, []any{}
+	if f.Subtree != 0 {
+		prefix, err := db.subtreePrefix(ctx, f.Subtree)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, "o.path LIKE ?"), append(args, prefix+"%")
 	}
-	like := ""
-	if prefix != "" {
-		like = prefix + "%"
+	if f.Role != "" {
+		where, args = append(where, "u.role = ?"), append(args, string(f.Role))
 	}
-	rows, err := db.db.QueryContext(ctx, db.q("SelectUsers"), like, like, string(f.Role), string(f.Role), f.Login, f.Login, limit(f.Limit))
+	if f.Login != "" {
+		where, args = append(where, "u.login = ?"), append(args, f.Login)
+	}
+	scope, sargs := userScope(ctx)
+	where, args = append(where, scope), append(args, sargs...)
+	q := db.q("UserColumns") + " WHERE " + strings.Join(where, " AND ") + " ORDER BY u.id LIMIT ?"
+	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(args, limit(f.Limit))...)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ UPDATE contacts SET name = ?, updated_at = ? WHERE id = ? AND name <> ?;
 UPDATE contacts SET role = ?, updated_at = ? WHERE id = ? AND role <> ?;
 
 -- name: ContactColumns
-SELECT id, taxpayer_id, role, name, mobile_enc, status, status_since, status_channel, created_at, updated_at
-FROM contacts
+SELECT c.id, c.taxpayer_id, c.role, c.name, c.mobile_enc, c.status, c.status_since, c.status_channel, c.created_at, c.updated_at
+FROM contacts c JOIN taxpayers t ON t.id = c.taxpayer_id
 
 -- name: KeepFirstContactEvent
 -- Before a contact's number or status first changes, its first state moves

@@ -14,20 +14,9 @@ UPDATE users SET name = ?, office_id = ?, role = ?, status = ?,
 WHERE id = ? AND (name <> ? OR office_id <> ? OR role <> ? OR status <> ?
        OR COALESCE(mobile_hash, x'') <> COALESCE(?, x''));
 
--- name: SelectUser
-SELECT id, login, name, office_id, role, status, mobile_enc, created_at, updated_at
-FROM users WHERE id = ?;
-
--- name: SelectUserByLogin
-SELECT id, login, name, office_id, role, status, mobile_enc, created_at, updated_at
-FROM users WHERE login = ?;
-
--- name: SelectUsers
+-- name: UserColumns
 SELECT u.id, u.login, u.name, u.office_id, u.role, u.status, u.mobile_enc, u.created_at, u.updated_at
 FROM users u JOIN offices o ON o.id = u.office_id
-WHERE (? = '' OR o.path LIKE ?) AND (? = '' OR u.role = ?) AND (? = '' OR u.login = ?)
-ORDER BY u.id
-LIMIT ?;
 
 -- name: SelectUserLogins
 SELECT login, id FROM users;
