@@ -39,8 +39,9 @@ type dialect struct {
 	// xactLock takes a lock on a number until the transaction ends, "" where
 	// transactions are serial anyway (SQLite has one writer).
 	xactLock string
-	// tryLock takes a lock on a number for the session if it is free,
-	// returning a boolean; "" where one node runs (SQLite). See Lock.
+	// tryLock takes the lock named by its argument for the session if it
+	// is free, returning a boolean; "" where one node runs (SQLite). See
+	// Lock.
 	tryLock string
 }
 
@@ -75,8 +76,10 @@ var (
 	}
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
-		xactLock:  "SELECT pg_advisory_xact_lock($1)",
-		tryLock:   "SELECT pg_try_advisory_lock($1)",
+		xactLock: "SELECT pg_advisory_xact_lock($1)",
+		// The lock's number is a hash of the schema and the name, so that
+		// databases in schemas of their own have locks of their own.
+		tryLock:   "SELECT pg_try_advisory_lock(('x' || substr(md5(current_schema() || '/' || $1), 1, 16))::bit(64)::bigint)",
 		queries:   loadQueries(postgresRewrite),
 		rewrite:   postgresRewrite,
 		configure: func(db *sql.DB, memory bool) { db.SetMaxOpenConns(16); db.SetMaxIdleConns(16) },

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"hash/fnv"
 	"sync"
 )
 
@@ -23,17 +22,15 @@ import (
 type Lock struct {
 	db   *DB
 	name string
-	key  int64
 
 	mu   sync.Mutex
 	conn *sql.Conn // the session holding the lock; nil while not held
 }
 
-// Lock returns the lock called name, not yet held.
+// Lock returns the lock called name, not yet held. On PostgreSQL the lock
+// is the schema's: databases in schemas of their own do not share it.
 func (db *DB) Lock(name string) *Lock {
-	h := fnv.New64a()
-	h.Write([]byte("taxsms/lock/" + name))
-	return &Lock{db: db, name: name, key: int64(h.Sum64())}
+	return &Lock{db: db, name: name}
 }
 
 // Hold reports whether this node holds the lock now, taking it if it is
@@ -59,7 +56,7 @@ func (l *Lock) Hold(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var held bool
-	if err := conn.QueryRowContext(ctx, l.db.d.tryLock, l.key).Scan(&held); err != nil || !held {
+	if err := conn.QueryRowContext(ctx, l.db.d.tryLock, l.name).Scan(&held); err != nil || !held {
 		conn.Close()
 		return false, err
 	}
