@@ -37,6 +37,16 @@ type Config struct {
 	API  struct {
 		Key string `toml:"key"`
 	} `toml:"api"`
+	Dispatch struct {
+		// Lease is how long a node's claim on a message holds (default 10
+		// minutes): the messages a dead node had claimed go out again
+		// after it. It must exceed the time a node takes to send what it
+		// claims, or a live node's claims lapse and go twice.
+		Lease time.Duration `toml:"lease"`
+	} `toml:"dispatch"`
+	// SlotLease is how long a node leases a carrier connection slot on
+	// PostgreSQL (default 30 s): a dead node's slots are free after it.
+	SlotLease time.Duration `toml:"slot_lease"`
 	// Links are the carrier links, [[link]] tables of the file only.
 	Links []carrier.LinkConfig `toml:"link"`
 	// Routes adjust routing by prefix (file only): Ported maps numbers
@@ -115,6 +125,8 @@ func (c *Config) settings() []setting {
 		{key: "log.format", help: "text or json", value: (*stringValue)(&c.Log.Format)},
 		{key: "shutdown_timeout", help: "how long a graceful shutdown may take", value: (*durationValue)(&c.ShutdownTimeout)},
 		{key: "node", help: "this node's name, unique among nodes sharing a database and stable across restarts (default the host name)", value: (*stringValue)(&c.Node)},
+		{key: "dispatch.lease", help: "how long a node's claim on a message holds; a dead node's claimed messages go out again after it (default 10m)", value: (*durationValue)(&c.Dispatch.Lease)},
+		{key: "slot_lease", help: "how long a node leases a carrier connection slot on PostgreSQL; a dead node's slots are free again after it (default 30s)", value: (*durationValue)(&c.SlotLease)},
 		{key: "api.key", secret: true, help: "the key the tax core systems present to the REST API (Authorization: Bearer KEY); empty refuses every API call", value: (*stringValue)(&c.API.Key)},
 	}
 }

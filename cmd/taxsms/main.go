@@ -239,9 +239,12 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Dispatcher = &dispatch.Dispatcher{DB: m.DB, MO: m.MO, Logger: m.Logger,
-		Config: dispatch.Config{Node: m.Config.Node, Workers: windows(m.Config.Links)}, Metrics: dispatch.NewMetrics(reg, m.DB)}
+		Config: dispatch.Config{Node: m.Config.Node, Workers: windows(m.Config.Links), Lease: m.Config.Dispatch.Lease}, Metrics: dispatch.NewMetrics(reg, m.DB)}
 	opts := m.LinkOptions
 	opts.Logger = m.Logger
+	if err := m.leaseSlots(ctx, &opts); err != nil {
+		return err
+	}
 	routes, err := m.Config.routes()
 	if err != nil {
 		return err
