@@ -138,10 +138,10 @@ enabled = true
 			}
 		}
 	})
-	posted.Wait()
-
+	// Kill n2 once a third has gone out, while the rest is still posted.
 	waitFor(t, 2*time.Minute, func() bool { return simStats(t, simHTTP).Segments >= int64(n/3) })
 	ns[1].kill()
+	posted.Wait()
 	killed := simStats(t, simHTTP)
 	if killed.Segments >= int64(n) {
 		t.Fatalf("every message went out before the kill (%d): nothing tested", killed.Segments)
