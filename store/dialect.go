@@ -39,6 +39,11 @@ type dialect struct {
 	// xactLock takes a lock on a number until the transaction ends, "" where
 	// transactions are serial anyway (SQLite has one writer).
 	xactLock string
+	// byIndex, run in a transaction, makes the rest of it look rows up by
+	// index: PostgreSQL plans a join with a multi-row VALUES as a hash join
+	// over a whole table while its statistics still say the table is small
+	// (after a bulk load, before autoanalyze). "" where not needed.
+	byIndex string
 	// tryLock takes the lock named by its argument for the session if it
 	// is free, returning a boolean; "" where one node runs (SQLite). See
 	// Lock.
@@ -77,6 +82,7 @@ var (
 	postgresDialect = &dialect{
 		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
 		xactLock: "SELECT pg_advisory_xact_lock($1)",
+		byIndex:  "SET LOCAL enable_seqscan = off",
 		// The lock's number is a hash of the schema and the name, so that
 		// databases in schemas of their own have locks of their own.
 		tryLock:   "SELECT pg_try_advisory_lock(('x' || substr(md5(current_schema() || '/' || $1), 1, 16))::bit(64)::bigint)",

@@ -253,6 +253,11 @@ func (db *DB) RecordReceipts(ctx context.Context, receipts []Receipt) (pending i
 // receipt repeated within rs matches once: the later copies find the
 // segment already reported, as they would one transaction later.
 func (db *DB) applyReceipts(ctx context.Context, tx *sql.Tx, rs []Receipt, done map[int64]bool) ([]bool, error) {
+	if db.d.byIndex != "" {
+		if _, err := tx.ExecContext(ctx, db.d.byIndex); err != nil {
+			return nil, err
+		}
+	}
 	type key struct{ carrier, id string }
 	matched := make([]bool, len(rs))
 	first := make(map[key]int, len(rs)) // receipt → index of its first copy
