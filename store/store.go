@@ -50,6 +50,10 @@ type DB struct {
 	// here, they go one after the other as soon as the last commits.
 	writer *sync.Mutex
 
+	// stopCheckpoints ends the checkpoints goroutine of a SQLite file.
+	stopCheckpoints context.CancelFunc
+	checkpointsDone chan struct{}
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -91,7 +95,7 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 			}
 		}
 		d = sqliteDialect
-		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=automatic_index(0)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=automatic_index(0)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(100000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	default:
 		return nil, taxsms.Errorf(taxsms.EINVALID, "database: %q is neither sqlite:PATH, :memory: nor postgres://…", redactDSN(dsn))
 	}
@@ -112,6 +116,11 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if d == sqliteDialect && dsn != ":memory:" {
+		cctx, stop := context.WithCancel(context.Background())
+		db.stopCheckpoints, db.checkpointsDone = stop, make(chan struct{})
+		go db.checkpoints(cctx, 500*time.Millisecond)
+	}
 	if dsn != ":memory:" {
 		if err := db.prepareBatches(ctx); err != nil {
 			db.Close()
@@ -123,8 +132,30 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+		<-db.checkpointsDone
+	}
 	db.closeBatches()
 	return db.db.Close()
+}
+
+// checkpoints copies the SQLite write-ahead log into the database every
+// interval without blocking the writer (a passive checkpoint), so that
+// commits never pay for it; SQLite's own checkpoint, run by a committing
+// transaction, only steps in past 100,000 pages. It ends when ctx is done.
+func (db *DB) checkpoints(ctx context.Context, interval time.Duration) {
+	defer close(db.checkpointsDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			db.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 // Engine returns "sqlite" or "postgres".
