@@ -375,9 +375,3 @@ func (r *reader) tail(n int) string {
 	return fixed(string(f))
 }
 
-func (r *reader) status(v Version) uint32 {
-	if v.Is3() {
-		return r.u32()
-	}
-	return uint32(r.u8())
-}
