@@ -374,4 +374,3 @@ func (r *reader) tail(n int) string {
 	}
 	return fixed(string(f))
 }
-
