@@ -29,6 +29,9 @@ type Server struct {
 	Store    Counter
 	Messages MessageStore
 	Notifier Notifier // told of new messages; may be nil
+	// Waiting cancels, holds and releases waiting messages; nil serves no
+	// such endpoints.
+	Waiting Waiting
 	// APIKey guards the messages API; "" refuses every request.
 	APIKey string
 	// Metrics serves GET /metrics; nil serves none.
@@ -58,6 +61,10 @@ func (s *Server) Open() error {
 	if s.Messages != nil {
 		mux.HandleFunc("POST /api/v1/messages", s.requireAPIKey(s.handlePostMessages))
 		mux.HandleFunc("GET /api/v1/messages/{id}", s.requireAPIKey(s.handleGetMessage))
+	}
+	if s.Waiting != nil {
+		mux.HandleFunc("POST /api/v1/messages/{id}/{action}", s.requireAPIKey(s.handleChangeMessage))
+		mux.HandleFunc("POST /api/v1/outbox/{action}", s.requireAPIKey(s.handleChangeOutbox))
 	}
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
