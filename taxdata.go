@@ -257,16 +257,16 @@ func ParseYuan(s string) (int64, error) {
 	if whole == "" && frac == "" {
 		return bad("no digits")
 	}
-	for i := 0; i < len(whole); i++ {
-		if whole[i] < '0' || whole[i] > '9' {
-			return bad(fmt.Sprintf("unexpected character %q", whole[i]))
+	for _, r := range whole {
+		if r < '0' || r > '9' {
+			return bad(fmt.Sprintf("unexpected character %q", r))
 		}
 	}
-	for i := 0; i < len(frac); i++ {
-		if frac[i] < '0' || frac[i] > '9' {
-			return bad(fmt.Sprintf("unexpected character %q", frac[i]))
+	for i, r := range frac {
+		if r < '0' || r > '9' {
+			return bad(fmt.Sprintf("unexpected character %q", r))
 		}
-		if i >= 2 && frac[i] != '0' {
+		if i >= 2 && r != '0' {
 			return bad("more than 2 decimals")
 		}
 	}
