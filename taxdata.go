@@ -490,16 +490,18 @@ func (d *Deduction) Validate() error {
 // the contacts to send it to.
 type Due struct {
 	TaxpayerID  int64
-	Identifier  string
 	Name        string // the taxpayer's
 	OfficeID    int64
 	OfficeName  string
 	OfficePhone string
 
-	Period     Period
-	TaxTypes   []string // the obligations' tax types, sorted
-	FilingDue  Date     // the earliest of the obligations'
-	PaymentDue Date     // the earliest of the obligations'
+	Period   Period
+	TaxTypes []string // the obligations' tax types, sorted
+	// FilingDue is, for obligations not filed, their filing deadline (the
+	// day looked up); PaymentDue, for those not paid, their payment
+	// deadline. The other is zero.
+	FilingDue  Date
+	PaymentDue Date
 	// Amount is, for unpaid tax, what is still to be paid (in fen, over
 	// TaxTypes); for a failed deduction, the deduction's amount; else 0.
 	Amount int64

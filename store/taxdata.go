@@ -594,38 +594,118 @@ func (db *DB) dues(ctx context.Context, name string, from, to taxsms.Date) iter.
 			return
 		}
 		where, sargs := taxpayerScope(ctx, false)
-		q := db.rebind(rawQueries["DueColumns"] + "\n" + strings.Replace(rawQueries[name], "{{SCOPE}}", where, 1))
-		for day := from.Time(time.UTC); !to.Time(time.UTC).Before(day); day = day.AddDate(0, 0, 1) {
-			var after int64
-			for {
-				if err := ctx.Err(); err != nil {
-					yield(nil, err)
-					return
-				}
-				list, last, err := db.duePage(ctx, q, taxsms.DateOf(day).String(), after, sargs)
-				if err != nil {
-					yield(nil, err)
-					return
-				}
-				for _, d := range list {
-					if !yield(d, nil) {
+		q := db.rebind(strings.Replace(rawQueries[name], "{{SCOPE}}", where, 1))
+		r, err := db.newDueReader(ctx)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for page := range prefetch(ctx, func(ctx context.Context, send func(duePageResult) bool) {
+			for day := from.Time(time.UTC); !to.Time(time.UTC).Before(day); day = day.AddDate(0, 0, 1) {
+				var after int64
+				for {
+					if err := ctx.Err(); err != nil {
+						send(duePageResult{err: err})
 						return
 					}
+					list, last, err := r.page(ctx, q, taxsms.DateOf(day), name == "SelectUnpaid", after, sargs)
+					if !send(duePageResult{list, err}) || err != nil {
+						return
+					}
+					if last == 0 {
+						break
+					}
+					after = last
 				}
-				if last == 0 {
-					break
+			}
+		}) {
+			if page.err != nil {
+				yield(nil, page.err)
+				return
+			}
+			for _, d := range page.list {
+				if !yield(d, nil) {
+					return
 				}
-				after = last
 			}
 		}
 	}
 }
 
-// duePage reads the dues of the taxpayers after taxpayer after, a page of
-// rows at most, and returns the last taxpayer it read whole (0 at the end).
-func (db *DB) duePage(ctx context.Context, q, day string, after int64, sargs []any) ([]*taxsms.Due, int64, error) {
+// duePageResult is a page of dues, or the error that ends them.
+type duePageResult struct {
+	list []*taxsms.Due
+	err  error
+}
+
+// prefetch runs produce in a goroutine of its own, one result ahead of the
+// consumer, so that reading the next page overlaps the consumer's work on
+// this one (on another core). send reports false once the consumer has
+// stopped. The goroutine ends before the sequence returns.
+func prefetch[T any](ctx context.Context, produce func(ctx context.Context, send func(T) bool)) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		ch := make(chan T, 1)
+		go func() {
+			defer close(ch)
+			produce(ctx, func(v T) bool {
+				select {
+				case ch <- v:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
+		}()
+		defer func() {
+			cancel()
+			for range ch { // wait for the producer to end
+			}
+		}()
+		for v := range ch {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// dueReader reads the pages of a reminders' look-up. It knows every office
+// (they are few).
+type dueReader struct {
+	db      *DB
+	offices map[int64][2]string // id -> name, phone
+}
+
+func (db *DB) newDueReader(ctx context.Context) (*dueReader, error) {
+	r := &dueReader{db: db, offices: make(map[int64][2]string)}
+	rows, err := db.db.QueryContext(ctx, db.q("SelectOfficeContacts"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name, phone string
+		if err := rows.Scan(&id, &name, &phone); err != nil {
+			return nil, err
+		}
+		r.offices[id] = [2]string{name, phone}
+	}
+	return r, rows.Err()
+}
+
+// newDue returns a Due for a taxpayer with its office.
+func (r *dueReader) newDue(tp int64, name string, office int64, p taxsms.Period) *taxsms.Due {
+	o := r.offices[office]
+	return &taxsms.Due{TaxpayerID: tp, Name: name, OfficeID: office, OfficeName: o[0], OfficePhone: o[1], Period: p}
+}
+
+// page reads the dues of the taxpayers after taxpayer after, a page of rows
+// at most, and returns the last taxpayer it read whole (0 at the end).
+func (r *dueReader) page(ctx context.Context, q string, day taxsms.Date, unpaid bool, after int64, sargs []any) ([]*taxsms.Due, int64, error) {
 	for size := duePage; ; size *= 2 {
-		list, full, err := db.readDues(ctx, q, append(append([]any{day, after}, sargs...), size), size)
+		list, full, err := r.read(ctx, q, day, unpaid, append(append([]any{day.String(), after}, sargs...), size), size)
 		if err != nil || !full {
 			sortDues(list)
 			return list, 0, err
@@ -645,23 +725,30 @@ func (db *DB) duePage(ctx context.Context, q, day string, after int64, sargs []a
 	}
 }
 
-// readDues runs a due query and groups its rows by taxpayer and period;
-// full reports whether it returned size rows.
-func (db *DB) readDues(ctx context.Context, q string, args []any, size int) (list []*taxsms.Due, full bool, err error) {
-	rows, err := db.db.QueryContext(ctx, q, args...)
+// read runs a due query and groups its rows by taxpayer and period; full
+// reports whether it returned size rows. The dues are due on day: to file,
+// or to pay if unpaid (whose rows end with the amount that remains).
+func (r *dueReader) read(ctx context.Context, q string, day taxsms.Date, unpaid bool, args []any, size int) (list []*taxsms.Due, full bool, err error) {
+	rows, err := r.db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rows.Close()
 	byPeriod := make(map[string]*taxsms.Due) // of the current taxpayer
-	var cur int64
+	var (
+		cur                          int64
+		tp, officeID, cid, remaining int64
+		taxType, period, name, role  string
+		cname                        string
+		enc                          []byte
+	)
+	dest := []any{&tp, &taxType, &period, &name, &officeID, &cid, &role, &cname, &enc}
+	if unpaid {
+		dest = append(dest, &remaining)
+	}
 	n := 0
 	for rows.Next() {
-		var tp, amountDue, amountPaid, officeID, cid int64
-		var taxType, period, filingDue, paymentDue, ident, name, oname, ophone, role, cname string
-		var enc []byte
-		if err := rows.Scan(&tp, &taxType, &period, &filingDue, &paymentDue, &amountDue, &amountPaid,
-			&ident, &name, &officeID, &oname, &ophone, &cid, &role, &cname, &enc); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, false, err
 		}
 		n++
@@ -671,25 +758,21 @@ func (db *DB) readDues(ctx context.Context, q string, args []any, size int) (lis
 		}
 		d := byPeriod[period]
 		if d == nil {
-			d = &taxsms.Due{TaxpayerID: tp, Identifier: ident, Name: name, OfficeID: officeID, OfficeName: oname,
-				OfficePhone: ophone, Period: taxsms.Period(period)}
+			d = r.newDue(tp, name, officeID, taxsms.Period(period))
+			if unpaid {
+				d.PaymentDue = day
+			} else {
+				d.FilingDue = day
+			}
 			byPeriod[period] = d
 			list = append(list, d)
 		}
 		if !slices.Contains(d.TaxTypes, taxType) {
 			d.TaxTypes = append(d.TaxTypes, taxType)
-			d.Amount += max(amountDue-amountPaid, 0)
-			fd, _ := taxsms.ParseDate(filingDue)
-			pd, _ := taxsms.ParseDate(paymentDue)
-			if d.FilingDue.IsZero() || fd.Before(d.FilingDue) {
-				d.FilingDue = fd
-			}
-			if d.PaymentDue.IsZero() || pd.Before(d.PaymentDue) {
-				d.PaymentDue = pd
-			}
+			d.Amount += remaining
 		}
 		if !slices.ContainsFunc(d.Contacts, func(c taxsms.DueContact) bool { return c.ID == cid }) {
-			mobile, err := db.openMobile(enc)
+			mobile, err := r.db.openMobile(enc)
 			if err != nil {
 				return nil, false, fmt.Errorf("contact %d: %w", cid, err)
 			}
@@ -728,13 +811,18 @@ func (db *DB) FailedDeductions(ctx context.Context) iter.Seq2[*taxsms.Due, error
 	return func(yield func(*taxsms.Due, error) bool) {
 		where, sargs := taxpayerScope(ctx, false)
 		q := db.rebind(strings.Replace(rawQueries["SelectFailedDeductions"], "{{SCOPE}}", where, 1))
+		r, err := db.newDueReader(ctx)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
 		var after int64
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(nil, err)
 				return
 			}
-			list, err := db.failedPage(ctx, q, after, sargs)
+			list, err := r.failedPage(ctx, q, after, sargs)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -752,8 +840,8 @@ func (db *DB) FailedDeductions(ctx context.Context) iter.Seq2[*taxsms.Due, error
 	}
 }
 
-func (db *DB) failedPage(ctx context.Context, q string, after int64, sargs []any) ([]*taxsms.Due, error) {
-	rows, err := db.db.QueryContext(ctx, q, append(append([]any{after}, sargs...), duePage)...)
+func (r *dueReader) failedPage(ctx context.Context, q string, after int64, sargs []any) ([]*taxsms.Due, error) {
+	rows, err := r.db.db.QueryContext(ctx, q, append(append([]any{after}, sargs...), duePage)...)
 	if err != nil {
 		return nil, err
 	}
@@ -762,13 +850,13 @@ func (db *DB) failedPage(ctx context.Context, q string, after int64, sargs []any
 	n := 0
 	for rows.Next() {
 		var dd taxsms.Deduction
-		var period, result, ident, name, oname, ophone string
+		var period, result, name string
 		var at, officeID int64
 		var cid sql.NullInt64
 		var role, cname sql.NullString
 		var enc []byte
 		if err := rows.Scan(&dd.ID, &dd.Reference, &dd.TaxpayerID, &dd.TaxType, &period, &dd.Amount, &result, &dd.Reason, &at,
-			&ident, &name, &officeID, &oname, &ophone, &cid, &role, &cname, &enc); err != nil {
+			&name, &officeID, &cid, &role, &cname, &enc); err != nil {
 			return nil, err
 		}
 		n++
@@ -777,12 +865,12 @@ func (db *DB) failedPage(ctx context.Context, q string, after int64, sargs []any
 			d = list[len(list)-1]
 		} else {
 			dd.Period, dd.Result, dd.At = taxsms.Period(period), taxsms.DeductionResult(result), fromMS(at)
-			d = &taxsms.Due{TaxpayerID: dd.TaxpayerID, Identifier: ident, Name: name, OfficeID: officeID, OfficeName: oname,
-				OfficePhone: ophone, Period: dd.Period, TaxTypes: []string{dd.TaxType}, Amount: dd.Amount, Deduction: &dd}
+			d = r.newDue(dd.TaxpayerID, name, officeID, dd.Period)
+			d.TaxTypes, d.Amount, d.Deduction = []string{dd.TaxType}, dd.Amount, &dd
 			list = append(list, d)
 		}
 		if cid.Valid {
-			mobile, err := db.openMobile(enc)
+			mobile, err := r.db.openMobile(enc)
 			if err != nil {
 				return nil, fmt.Errorf("contact %d: %w", cid.Int64, err)
 			}

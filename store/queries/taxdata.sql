@@ -75,24 +75,26 @@ WHERE taxpayer_id = ? AND status IN ('scheduled', 'queued', 'held') AND kind IN 
 -- name: MarkDeductionsReminded
 UPDATE deductions SET reminded_at = ? WHERE reminded_at = 0 AND id IN (/*rows*/?/*end*/);
 
--- name: DueColumns
--- The rows of the reminders' look-ups: an obligation, its taxpayer and
--- office, and one of the taxpayer's active contacts.
-SELECT o.taxpayer_id, o.tax_type, o.period, o.filing_due, o.payment_due, o.amount_due, o.amount_paid,
-       t.identifier, t.name, t.office_id, f.name, f.phone, c.id, c.role, c.name, c.mobile_enc
+-- name: SelectUnfiled
+-- An unfiled obligation due on a day, its taxpayer, and one of the
+-- taxpayer's active contacts, in taxpayer order. (Few columns: each costs
+-- a call per row. Offices are few and read apart.)
+SELECT o.taxpayer_id, o.tax_type, o.period, t.name, t.office_id, c.id, c.role, c.name, c.mobile_enc
 FROM obligations o
 JOIN taxpayers t ON t.id = o.taxpayer_id
-JOIN offices f ON f.id = t.office_id
 JOIN contacts c ON c.taxpayer_id = o.taxpayer_id AND c.status = 'active'
-
--- name: SelectUnfiled
--- after DueColumns
 WHERE o.filed_on = '' AND o.filing_due = ? AND o.taxpayer_id > ? AND {{SCOPE}}
 ORDER BY o.taxpayer_id
 LIMIT ?
 
 -- name: SelectUnpaid
--- after DueColumns
+-- A filed and unpaid obligation whose payment is due on a day, as
+-- SelectUnfiled, and what remains to be paid.
+SELECT o.taxpayer_id, o.tax_type, o.period, t.name, t.office_id, c.id, c.role, c.name, c.mobile_enc,
+       o.amount_due - o.amount_paid
+FROM obligations o
+JOIN taxpayers t ON t.id = o.taxpayer_id
+JOIN contacts c ON c.taxpayer_id = o.taxpayer_id AND c.status = 'active'
 WHERE o.filed_on <> '' AND o.amount_due > o.amount_paid AND o.payment_due = ? AND o.taxpayer_id > ? AND {{SCOPE}}
 ORDER BY o.taxpayer_id
 LIMIT ?
@@ -102,10 +104,9 @@ LIMIT ?
 -- active contacts (none: one row with NULL contact), unless a later
 -- deduction of the same tax succeeded or the obligation is paid.
 SELECT d.id, d.reference, d.taxpayer_id, d.tax_type, d.period, d.amount, d.result, d.reason, d.at,
-       t.identifier, t.name, t.office_id, f.name, f.phone, c.id, c.role, c.name, c.mobile_enc
+       t.name, t.office_id, c.id, c.role, c.name, c.mobile_enc
 FROM deductions d
 JOIN taxpayers t ON t.id = d.taxpayer_id
-JOIN offices f ON f.id = t.office_id
 LEFT JOIN contacts c ON c.taxpayer_id = d.taxpayer_id AND c.status = 'active'
 WHERE d.result = 'failed' AND d.reminded_at = 0 AND d.id > ? AND {{SCOPE}}
   AND NOT EXISTS (SELECT 1 FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.period = d.period
@@ -114,3 +115,6 @@ WHERE d.result = 'failed' AND d.reminded_at = 0 AND d.id > ? AND {{SCOPE}}
                   AND o.period = d.period AND o.paid_on <> '' AND o.amount_paid >= o.amount_due)
 ORDER BY d.id
 LIMIT ?
+
+-- name: SelectOfficeContacts
+SELECT id, name, phone FROM offices;
