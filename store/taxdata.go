@@ -216,7 +216,7 @@ func (db *DB) UpsertObligations(ctx context.Context, obs iter.Seq2[*taxsms.Oblig
 // and overdue_filing) are cancelled in the same transaction. Errors are as
 // for UpsertObligations.
 func (db *DB) UpsertFilings(ctx context.Context, fs iter.Seq2[*taxsms.Filing, error]) (Upserted, error) {
-	return db.upsertSettlements(ctx, "filings", "UpsertFilings", reasonFiled, settlements(fs, func(f *taxsms.Filing) settlement {
+	return db.upsertSettlements(ctx, "filings", "UpsertFilings", reasonsFiled, settlements(fs, func(f *taxsms.Filing) settlement {
 		return settlement{taxKey{f.TaxpayerID, f.TaxType, f.Period}, f.FiledOn.String(), f.AmountDue}
 	}))
 }
@@ -228,7 +228,7 @@ func (db *DB) UpsertFilings(ctx context.Context, fs iter.Seq2[*taxsms.Filing, er
 // and failed-deduction reminders of that period still waiting to be sent are
 // cancelled in the same transaction. Errors are as for UpsertObligations.
 func (db *DB) UpsertPayments(ctx context.Context, ps iter.Seq2[*taxsms.Payment, error]) (Upserted, error) {
-	return db.upsertSettlements(ctx, "payments", "UpsertPayments", reasonPaid, settlements(ps, func(p *taxsms.Payment) settlement {
+	return db.upsertSettlements(ctx, "payments", "UpsertPayments", reasonsPaid, settlements(ps, func(p *taxsms.Payment) settlement {
 		return settlement{taxKey{p.TaxpayerID, p.TaxType, p.Period}, p.PaidOn.String(), p.Amount}
 	}))
 }
@@ -258,20 +258,32 @@ func settlements[T interface{ Validate() error }](seq iter.Seq2[T, error], conv 
 	}
 }
 
-// A reason is a kind of reminder that a filing or a payment may make moot.
+// A reason is a kind of reminder that new tax data may make moot: the
+// reminder is cancelled once the query open counts nothing left for its
+// taxpayer and period.
 type reason struct {
-	kinds [2]taxsms.Kind
-	open  string // the query counting what still calls for the reminder
-	why   string // recorded on the cancelled messages
+	kind taxsms.Kind
+	open string // the query counting what still calls for the reminder
+	why  string // recorded on the cancelled messages
 }
 
+// What filings, payments and deductions may make moot.
 var (
-	reasonFiled = reason{[2]taxsms.Kind{taxsms.KindFilingReminder, taxsms.KindOverdueFiling}, "OpenFilings", "cancelled: the taxpayer has filed"}
-	reasonPaid  = reason{[2]taxsms.Kind{taxsms.KindUnpaidTax, taxsms.KindFailedDeduction}, "OpenPayments", "cancelled: the taxpayer has paid"}
+	reasonsFiled = []reason{
+		{taxsms.KindFilingReminder, "OpenFilings", "cancelled: the taxpayer has filed"},
+		{taxsms.KindOverdueFiling, "OpenFilings", "cancelled: the taxpayer has filed"},
+	}
+	reasonsPaid = []reason{
+		{taxsms.KindUnpaidTax, "OpenPayments", "cancelled: the taxpayer has paid"},
+		{taxsms.KindFailedDeduction, "OpenDeductions", "cancelled: the taxpayer has paid"},
+	}
+	reasonsDeducted = []reason{
+		{taxsms.KindFailedDeduction, "OpenDeductions", "cancelled: the tax was deducted"},
+	}
 )
 
 // upsertSettlements is UpsertFilings and UpsertPayments.
-func (db *DB) upsertSettlements(ctx context.Context, what, query string, r reason, rows iter.Seq2[settlement, error]) (Upserted, error) {
+func (db *DB) upsertSettlements(ctx context.Context, what, query string, rs []reason, rows iter.Seq2[settlement, error]) (Upserted, error) {
 	if err := requireAll(ctx, auth.DataTaxpayers, what); err != nil {
 		return Upserted{}, err
 	}
@@ -283,7 +295,7 @@ func (db *DB) upsertSettlements(ctx context.Context, what, query string, r reaso
 			return err
 		}
 		defer u.close()
-		c := &canceller{ctx: qctx, db: db, tx: tx, r: r, periods: make(map[int64][]taxsms.Period)}
+		c := db.newCanceller(qctx, tx, rs)
 		defer c.close()
 		u.touched = c.add
 		for s, err := range rows {
@@ -319,12 +331,14 @@ type canceller struct {
 	ctx     context.Context
 	db      *DB
 	tx      *sql.Tx
-	r       reason
+	reasons []reason
 	periods map[int64][]taxsms.Period // taxpayer -> periods changed, pending
-	waiting *sql.Stmt
-	open    *sql.Stmt
-	cancel  *sql.Stmt
-	count   int // messages cancelled
+	stmts   map[string]*sql.Stmt      // by query name
+}
+
+func (db *DB) newCanceller(ctx context.Context, tx *sql.Tx, rs []reason) *canceller {
+	return &canceller{ctx: ctx, db: db, tx: tx, reasons: rs, periods: make(map[int64][]taxsms.Period),
+		stmts: make(map[string]*sql.Stmt)}
 }
 
 func (c *canceller) add(tp tpPeriod) {
@@ -334,9 +348,26 @@ func (c *canceller) add(tp tpPeriod) {
 	}
 }
 
-// flush looks up, in one statement, which of the pending taxpayers have
-// reminders of the reason's kinds waiting; for those only, it checks each
-// period and cancels.
+// stmt returns the named statement, prepared in the transaction once.
+func (c *canceller) stmt(name string) (*sql.Stmt, error) {
+	if s := c.stmts[name]; s != nil {
+		return s, nil
+	}
+	q := c.db.q(name)
+	if name == "WaitingReminderTaxpayers" {
+		q = c.db.repeat(name, taxRows)
+	}
+	s, err := c.tx.PrepareContext(c.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[name] = s
+	return s, nil
+}
+
+// flush looks up, in one statement per taxRows taxpayers, which of the
+// pending taxpayers have reminders of the reasons' kinds waiting; for those
+// only (few, as a rule), it checks each period and cancels.
 func (c *canceller) flush() error {
 	if len(c.periods) == 0 {
 		return nil
@@ -346,16 +377,13 @@ func (c *canceller) flush() error {
 		ids = append(ids, id)
 	}
 	defer clear(c.periods)
+	waiting, err := c.stmt("WaitingReminderTaxpayers")
+	if err != nil {
+		return err
+	}
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), taxRows)]
 		ids = ids[len(chunk):]
-		if c.waiting == nil {
-			s, err := c.tx.PrepareContext(c.ctx, c.db.repeat("WaitingReminderTaxpayers", taxRows))
-			if err != nil {
-				return err
-			}
-			c.waiting = s
-		}
 		args := make([]any, 0, taxRows+2)
 		for _, id := range chunk {
 			args = append(args, id)
@@ -363,8 +391,8 @@ func (c *canceller) flush() error {
 		for len(args) < taxRows {
 			args = append(args, nil) // matches nothing
 		}
-		args = append(args, string(c.r.kinds[0]), string(c.r.kinds[1]))
-		rows, err := c.waiting.QueryContext(c.ctx, args...)
+		args = append(args, string(c.reasons[0].kind), string(c.reasons[len(c.reasons)-1].kind))
+		rows, err := waiting.QueryContext(c.ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -383,8 +411,10 @@ func (c *canceller) flush() error {
 		}
 		for _, id := range found {
 			for _, p := range c.periods[id] {
-				if _, err := c.db.cancelReminders(c.ctx, c.tx, c, id, p); err != nil {
-					return err
+				for _, r := range c.reasons {
+					if err := c.cancel(r, id, p); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -393,48 +423,34 @@ func (c *canceller) flush() error {
 }
 
 func (c *canceller) close() {
-	for _, s := range []*sql.Stmt{c.waiting, c.open, c.cancel} {
-		if s != nil {
-			s.Close()
-		}
+	for _, s := range c.stmts {
+		s.Close()
 	}
 }
 
-// cancelReminders cancels, if the taxpayer has nothing left for period that
-// calls for a reminder of c's reason, its waiting reminders of that reason's
-// kinds for the period, recording the reason as the message's final entry
-// (as ChangeWaiting does); it returns how many it cancelled.
-func (db *DB) cancelReminders(ctx context.Context, tx *sql.Tx, c *canceller, taxpayer int64, period taxsms.Period) (int, error) {
-	if c.open == nil {
-		s, err := tx.PrepareContext(ctx, db.q(c.r.open))
-		if err != nil {
-			return 0, err
-		}
-		c.open = s
-	}
-	var open int
-	if err := c.open.QueryRowContext(ctx, taxpayer, string(period)).Scan(&open); err != nil {
-		return 0, err
-	}
-	if open > 0 {
-		return 0, nil
-	}
-	if c.cancel == nil {
-		s, err := tx.PrepareContext(ctx, db.q("CancelReminders"))
-		if err != nil {
-			return 0, err
-		}
-		c.cancel = s
-	}
-	now := ms(db.Now())
-	res, err := c.cancel.ExecContext(ctx, now, now, c.r.why, taxpayer, string(c.r.kinds[0]), string(c.r.kinds[1]),
-		ReminderKeyPattern(period, taxpayer))
+// cancel cancels, if the taxpayer has nothing left for period that calls
+// for a reminder of r's kind, its waiting reminders of that kind for the
+// period, recording why as the message's final entry (as ChangeWaiting
+// does).
+func (c *canceller) cancel(r reason, taxpayer int64, period taxsms.Period) error {
+	open, err := c.stmt(r.open)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	k, _ := res.RowsAffected()
-	c.count += int(k)
-	return int(k), nil
+	var n int
+	if err := open.QueryRowContext(c.ctx, taxpayer, string(period)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	cancel, err := c.stmt("CancelReminders")
+	if err != nil {
+		return err
+	}
+	now := ms(c.db.Now())
+	_, err = cancel.ExecContext(c.ctx, now, now, r.why, taxpayer, string(r.kind), ReminderKeyPattern(period, taxpayer))
+	return err
 }
 
 // ReminderKeyPattern is the SQL LIKE pattern of the idempotency keys of the
@@ -446,7 +462,10 @@ func ReminderKeyPattern(period taxsms.Period, taxpayer int64) string {
 
 // UpsertDeductions inserts deduction results, or updates those known by
 // reference, in one transaction; a result as stored is left alone, and a
-// failed deduction's reminder, once planned, stays planned. Errors are as
+// failed deduction's reminder, once planned, stays planned. When a
+// taxpayer has no failed deduction left for a period that a later success
+// or a payment has not made moot, its failed-deduction reminders of that
+// period still waiting are cancelled in the same transaction. Errors are as
 // for UpsertObligations.
 func (db *DB) UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deduction, error]) (Upserted, error) {
 	if err := requireAll(ctx, auth.DataTaxpayers, "deductions"); err != nil {
@@ -454,11 +473,15 @@ func (db *DB) UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deducti
 	}
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := db.newUpserter(context.WithoutCancel(ctx), tx, "UpsertDeductions", "MaxDeductionID", 10)
+		qctx := context.WithoutCancel(ctx) // see cancelled
+		u, err := db.newUpserter(qctx, tx, "UpsertDeductions", "MaxDeductionID", 10)
 		if err != nil {
 			return err
 		}
 		defer u.close()
+		c := db.newCanceller(qctx, tx, reasonsDeducted)
+		defer c.close()
+		u.touched = c.add
 		for d, err := range ds {
 			if err != nil {
 				return err
@@ -474,9 +497,16 @@ func (db *DB) UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deducti
 				string(d.Result), d.Reason, ms(d.At), now, now); err != nil {
 				return db.foreignTaxpayer(err)
 			}
+			if len(c.periods) >= taxRows {
+				if err := c.flush(); err != nil {
+					return err
+				}
+			}
 		}
-		n, err = u.done()
-		return db.foreignTaxpayer(err)
+		if n, err = u.done(); err != nil {
+			return db.foreignTaxpayer(err)
+		}
+		return c.flush()
 	})
 	return n, err
 }

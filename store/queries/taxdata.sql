@@ -65,11 +65,21 @@ SELECT COUNT(*) FROM obligations WHERE taxpayer_id = ? AND period = ? AND filed_
 -- name: OpenPayments
 SELECT COUNT(*) FROM obligations WHERE taxpayer_id = ? AND period = ? AND filed_on <> '' AND amount_due > amount_paid;
 
+-- name: OpenDeductions
+-- Failed deductions of a taxpayer and period that neither a later success of
+-- the same tax nor a payment of the obligation has made moot.
+SELECT COUNT(*) FROM deductions d
+WHERE d.taxpayer_id = ? AND d.period = ? AND d.result = 'failed'
+  AND NOT EXISTS (SELECT 1 FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.period = d.period
+                  AND s.tax_type = d.tax_type AND s.result = 'success' AND s.at > d.at)
+  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = d.taxpayer_id AND o.tax_type = d.tax_type
+                  AND o.period = d.period AND o.paid_on <> '' AND o.amount_paid >= o.amount_due);
+
 -- name: CancelReminders
--- The waiting reminders of kinds (two) for a taxpayer and period, found by
--- their idempotency key remind/<rule>/<period>/<taxpayer>/<contact>.
+-- The waiting reminders of a kind for a taxpayer and period, found by the
+-- taxpayer and their idempotency key remind/<rule>/<period>/<taxpayer>/<contact>.
 UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
-WHERE taxpayer_id = ? AND status IN ('scheduled', 'queued', 'held') AND kind IN (?, ?)
+WHERE taxpayer_id = ? AND status IN ('scheduled', 'queued', 'held') AND kind = ?
   AND idempotency_key LIKE ?;
 
 -- name: MarkDeductionsReminded

@@ -380,6 +380,10 @@ func testTaxCancel(t *testing.T, db *store.DB) {
 		t.Errorf("cancelled message's error = %q", got.Error)
 	}
 
+	// The deduction of one of the two taxes failed: its reminder stands until that tax is paid.
+	_, err = db.UpsertDeductions(ctx, seq(&taxsms.Deduction{Reference: "BKA", TaxpayerID: a, TaxType: "城市维护建设税", Period: "2026-11",
+		Amount: 70, Result: taxsms.DeductionFailed, At: time.Date(2026, 12, 15, 2, 0, 0, 0, time.UTC)}))
+	must(t, err)
 	_, err = db.UpsertPayments(ctx, seq(&taxsms.Payment{TaxpayerID: a, TaxType: "增值税", Period: "2026-11", PaidOn: day(2026, 12, 10), Amount: 1000}))
 	must(t, err)
 	check("part paid", map[*taxsms.Message]taxsms.Status{unpaid: taxsms.StatusScheduled, deduct: taxsms.StatusScheduled})
@@ -470,6 +474,28 @@ func testDeductions(t *testing.T, db *store.DB) {
 	if d, _ := db.FindDeduction(ctx, "BK002"); d.RemindedAt.IsZero() {
 		t.Error("RemindedAt is zero after marking")
 	}
+	t.Run("Cancel", func(t *testing.T) {
+		// A waiting failed-deduction reminder goes once a later deduction succeeds.
+		m := reminder(t, db, c, 1, taxsms.KindFailedDeduction, "2026-11", time.Now().Add(time.Hour))
+		other := reminder(t, db, c, 1, taxsms.KindUnpaidTax, "2026-11", time.Now().Add(time.Hour))
+		_, err := db.UpsertDeductions(ctx, seq(&taxsms.Deduction{Reference: "BK006", TaxpayerID: b, TaxType: "增值税", Period: "2026-11",
+			Amount: 2000, Result: taxsms.DeductionFailed, Reason: "余额不足", At: at.Add(time.Hour)}))
+		must(t, err)
+		if got, _ := db.FindMessage(ctx, m.ID); got.Status != taxsms.StatusScheduled {
+			t.Fatalf("after another failure: reminder %s, want scheduled", got.Status)
+		}
+		_, err = db.UpsertDeductions(ctx, seq(&taxsms.Deduction{Reference: "BK007", TaxpayerID: b, TaxType: "增值税", Period: "2026-11",
+			Amount: 2000, Result: taxsms.DeductionOK, At: at.Add(2 * time.Hour)}))
+		must(t, err)
+		got, err := db.FindMessage(ctx, m.ID)
+		must(t, err)
+		if got.Status != taxsms.StatusCancelled || got.Error != "cancelled: the tax was deducted" {
+			t.Errorf("after a success: reminder %s (%q), want cancelled", got.Status, got.Error)
+		}
+		if got, _ := db.FindMessage(ctx, other.ID); got.Status != taxsms.StatusScheduled {
+			t.Errorf("unpaid-tax reminder = %s, want scheduled (a deduction is no payment record)", got.Status)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		_, err := db.UpsertDeductions(ctx, seq(&taxsms.Deduction{Reference: "X", TaxpayerID: a, TaxType: "增值税", Period: "2026-11", Result: "ok", At: at}))
 		wantCode(t, err, taxsms.EINVALID, "result")
