@@ -18,7 +18,7 @@ import (
 func startAPI(t *testing.T) *web.Server {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
-	s := &web.Server{Addr: "127.0.0.1:0", Store: db, Messages: db, APIKey: "k3y",
+	s := &web.Server{Addr: "127.0.0.1:0", Store: db, DB: db, APIKey: "k3y",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := s.Open(); err != nil {
 		t.Fatal(err)

@@ -25,11 +25,14 @@ type Counter interface {
 
 // Server is the HTTP server of a node.
 type Server struct {
-	Addr     string // host:port to listen on; ":0" picks a free port
-	Store    Counter
-	Messages MessageStore
+	Addr  string // host:port to listen on; ":0" picks a free port
+	Store Counter
+	// DB serves the REST API under /api/v1; nil serves only its status
+	// and OpenAPI document.
+	DB       *store.DB
 	Notifier Notifier // told of new messages; may be nil
-	// APIKey guards the messages API; "" refuses every request.
+	// APIKey is the bootstrap key (api.key): a request bearing it acts as
+	// the system, with no scope. "" accepts only the API keys in DB.
 	APIKey string
 	// Metrics serves GET /metrics; nil serves none.
 	Metrics http.Handler
@@ -52,13 +55,9 @@ func (s *Server) Open() error {
 	s.ln = ln
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handleStatus)
-	mux.HandleFunc("GET /api/v1/status", s.handleStatusJSON)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	if s.Messages != nil {
-		mux.HandleFunc("POST /api/v1/messages", s.requireAPIKey(s.handlePostMessages))
-		mux.HandleFunc("GET /api/v1/messages/{id}", s.requireAPIKey(s.handleGetMessage))
-	}
+	s.registerAPI(mux, s.authenticate)
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
 	}

@@ -262,7 +262,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
-	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Messages: m.DB, Notifier: m.Dispatcher,
+	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
 		Logger: m.Logger, Version: Version()}
 	if err := m.Web.Open(); err != nil {
