@@ -227,7 +227,7 @@ type contactStep struct {
 
 func viewContact(c *taxsms.Contact) contactView {
 	return contactView{ID: c.ID, TaxpayerID: c.TaxpayerID, Role: string(c.Role), Name: c.Name,
-		Mobile: taxsms.MaskMobile(c.Mobile), Status: string(c.Status), StatusSince: c.StatusSince,
+		Mobile: taxsms.MaskMobile(c.Mobile), Status: string(c.Status), StatusSince: c.StatusSince.UTC(),
 		StatusChannel: string(c.StatusChannel), Created: c.CreatedAt, Updated: c.UpdatedAt}
 }
 
@@ -281,7 +281,7 @@ func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, status int
 	v := viewContact(c)
 	v.History = []contactStep{}
 	for _, e := range events {
-		v.History = append(v.History, contactStep{e.At, string(e.Status), string(e.Channel), taxsms.MaskMobile(e.Mobile)})
+		v.History = append(v.History, contactStep{e.At.UTC(), string(e.Status), string(e.Channel), taxsms.MaskMobile(e.Mobile)})
 	}
 	writeJSON(w, status, v)
 }
