@@ -11,11 +11,11 @@ import (
 // apiCase is one request to an endpoint and what must come back.
 type apiCase struct {
 	name, actor, method, path, body string
-	status                           int
-	code                             string   // the error code, for an error
-	field                            string   // the error's field, if it names one
-	has                              []string // substrings of the answer
-	hasNot                           []string // substrings the answer must not hold
+	status                          int
+	code                            string   // the error code, for an error
+	field                           string   // the error's field, if it names one
+	has                             []string // substrings of the answer
+	hasNot                          []string // substrings the answer must not hold
 }
 
 func (f *fixture) run(t *testing.T, cases []apiCase) {
