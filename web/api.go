@@ -393,6 +393,9 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.TaxpayerID, err = q.ID("taxpayer_id")
 	}
+	if err == nil && f.TaxpayerID != 0 {
+		_, err = s.DB.FindTaxpayer(r.Context(), f.TaxpayerID) // one out of scope is not found
+	}
 	if err == nil {
 		f.Subtree, err = s.officeFilter(r.Context(), q)
 	}
