@@ -38,10 +38,17 @@ type fixture struct {
 // the request is unauthenticated.
 const actorHeader = "X-Test-Actor"
 
-func newFixture(t *testing.T) *fixture {
+// eachEngine runs test on a fresh fixture on every engine under test.
+func eachEngine(t *testing.T, test func(t *testing.T, f *fixture)) {
+	for _, engine := range storetest.Engines(t) {
+		t.Run(engine, func(t *testing.T) { test(t, newFixture(t, engine)) })
+	}
+}
+
+func newFixture(t *testing.T, engine string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{t: t, db: storetest.Open(t, "sqlite"), actors: map[string]*auth.Actor{}, users: map[string]*taxsms.User{}}
+	f := &fixture{t: t, db: storetest.Open(t, engine), actors: map[string]*auth.Actor{}, users: map[string]*taxsms.User{}}
 	f.city = f.office(0, "QD", "青岛市税务局")
 	f.branchA = f.office(f.city.ID, "QD-A", "市南区税务局")
 	f.stationA = f.office(f.branchA.ID, "QD-A-1", "八大峡税务所")

@@ -193,98 +193,99 @@ func (f *fixture) snapshot() string {
 // answer shows a record the actor may not read. The maintainer reaches no
 // taxpayer data at all.
 func TestAPI_ScopeWalk(t *testing.T) {
-	f := newFixture(t)
-	steps := f.walkSteps()
-	var seeded []record
-	for _, o := range []*taxsms.Office{f.city, f.branchA, f.stationA, f.branchB} {
-		seeded = append(seeded, f.officeRec(o))
-	}
-	for login := range f.users {
-		seeded = append(seeded, f.userRec(login))
-	}
-	seeded = append(seeded, f.taxpayerRec(f.tpA), f.taxpayerRec(f.tpA2), f.taxpayerRec(f.tpB),
-		f.contactRec(f.contactA, f.tpA), f.contactRec(f.contactB, f.tpB), f.messageRec(f.msgA, f.tpA), f.messageRec(f.msgB, f.tpB))
-
-	actors := []string{"city", "auditor", "maintainer", "branchA", "operatorA", "keyA", "keyNone"}
-	calls, allowed := 0, 0
-	for _, rt := range (&Server{}).apiRoutes() {
-		if rt.Public {
-			continue
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		steps := f.walkSteps()
+		var seeded []record
+		for _, o := range []*taxsms.Office{f.city, f.branchA, f.stationA, f.branchB} {
+			seeded = append(seeded, f.officeRec(o))
 		}
-		step, ok := steps[rt.Pattern]
-		if !ok {
-			t.Errorf("route %s is not walked: add it to walkSteps", rt.Pattern)
-			continue
+		for login := range f.users {
+			seeded = append(seeded, f.userRec(login))
 		}
-		method, _, _ := strings.Cut(rt.Pattern, " ")
-		for _, name := range actors {
-			a := f.actors[name]
-			for side := range 2 {
-				path, body := step.req(side)
-				target := step.target(side)
-				acc := a.Access(rt.Data)
-				before := f.snapshot()
-				code, out := f.do(name, method, path, body)
-				calls++
-				where := fmt.Sprintf("%s as %s on branch %c: %s %s", rt.Pattern, name, "AB"[side], path, body)
+		seeded = append(seeded, f.taxpayerRec(f.tpA), f.taxpayerRec(f.tpA2), f.taxpayerRec(f.tpB),
+			f.contactRec(f.contactA, f.tpA), f.contactRec(f.contactB, f.tpB), f.messageRec(f.msgA, f.tpA), f.messageRec(f.msgB, f.tpB))
 
-				denied := !a.CanCall(method, rt.Pattern) || levelNone(acc.Read) ||
-					(step.kind == "write" || step.kind == "create") && (levelNone(acc.Write) || rt.Perm != "" && !a.Has(rt.Perm))
-				var want []int
-				switch {
-				case denied:
-					want = []int{403}
-				case step.kind == "list":
-					want = []int{200}
-					if !readable(a, target) {
-						want = []int{404} // the office filter names an office out of scope
-					}
-				case step.kind == "get":
-					want = []int{404}
-					if readable(a, target) {
-						want = []int{200}
-					}
-				case step.kind == "write":
+		actors := []string{"city", "auditor", "maintainer", "branchA", "operatorA", "keyA", "keyNone"}
+		calls, allowed := 0, 0
+		for _, rt := range (&Server{}).apiRoutes() {
+			if rt.Public {
+				continue
+			}
+			step, ok := steps[rt.Pattern]
+			if !ok {
+				t.Errorf("route %s is not walked: add it to walkSteps", rt.Pattern)
+				continue
+			}
+			method, _, _ := strings.Cut(rt.Pattern, " ")
+			for _, name := range actors {
+				a := f.actors[name]
+				for side := range 2 {
+					path, body := step.req(side)
+					target := step.target(side)
+					acc := a.Access(rt.Data)
+					before := f.snapshot()
+					code, out := f.do(name, method, path, body)
+					calls++
+					where := fmt.Sprintf("%s as %s on branch %c: %s %s", rt.Pattern, name, "AB"[side], path, body)
+
+					denied := !a.CanCall(method, rt.Pattern) || levelNone(acc.Read) ||
+						(step.kind == "write" || step.kind == "create") && (levelNone(acc.Write) || rt.Perm != "" && !a.Has(rt.Perm))
+					var want []int
 					switch {
-					case !readable(a, target):
-						want = []int{404}
-					case !writable(a, target):
+					case denied:
 						want = []int{403}
-					default:
-						want = []int{200, 409}
+					case step.kind == "list":
+						want = []int{200}
+						if !readable(a, target) {
+							want = []int{404} // the office filter names an office out of scope
+						}
+					case step.kind == "get":
+						want = []int{404}
+						if readable(a, target) {
+							want = []int{200}
+						}
+					case step.kind == "write":
+						switch {
+						case !readable(a, target):
+							want = []int{404}
+						case !writable(a, target):
+							want = []int{403}
+						default:
+							want = []int{200, 409}
+						}
+					case step.kind == "create":
+						want = []int{400, 403, 404}
+						if writable(a, target) {
+							want = []int{201, 409}
+						}
 					}
-				case step.kind == "create":
-					want = []int{400, 403, 404}
-					if writable(a, target) {
-						want = []int{201, 409}
+					if !statusIn(code, want...) {
+						t.Errorf("%s = %d %s, want %v", where, code, out, want)
 					}
-				}
-				if !statusIn(code, want...) {
-					t.Errorf("%s = %d %s, want %v", where, code, out, want)
-				}
-				if code >= 300 {
-					if after := f.snapshot(); after != before {
-						t.Errorf("%s = %d, yet the database changed", where, code)
+					if code >= 300 {
+						if after := f.snapshot(); after != before {
+							t.Errorf("%s = %d, yet the database changed", where, code)
+						}
 					}
-				}
-				if code < 300 {
-					allowed++
-				}
-				for _, r := range seeded {
-					if !readable(a, r) && strings.Contains(string(out), r.marker) {
-						t.Errorf("%s shows %s, which %s may not read: %s", where, r.marker, name, out)
+					if code < 300 {
+						allowed++
 					}
-				}
-				if name == "maintainer" && rt.Data == auth.DataTaxpayers || name == "maintainer" && rt.Data == auth.DataMessages {
-					if code != 403 {
-						t.Errorf("%s = %d, want 403: the maintainer reaches no taxpayer data", where, code)
+					for _, r := range seeded {
+						if !readable(a, r) && strings.Contains(string(out), r.marker) {
+							t.Errorf("%s shows %s, which %s may not read: %s", where, r.marker, name, out)
+						}
+					}
+					if name == "maintainer" && rt.Data == auth.DataTaxpayers || name == "maintainer" && rt.Data == auth.DataMessages {
+						if code != 403 {
+							t.Errorf("%s = %d, want 403: the maintainer reaches no taxpayer data", where, code)
+						}
 					}
 				}
 			}
 		}
-	}
-	if allowed == 0 || allowed == calls {
-		t.Errorf("%d of %d calls allowed: the walk proves nothing", allowed, calls)
-	}
-	t.Logf("%d calls, %d allowed", calls, allowed)
+		if allowed == 0 || allowed == calls {
+			t.Errorf("%d of %d calls allowed: the walk proves nothing", allowed, calls)
+		}
+		t.Logf("%d calls, %d allowed", calls, allowed)
+	})
 }

@@ -164,7 +164,7 @@ func TestOpenAPI_Routes(t *testing.T) {
 		}
 	}
 
-	f := newFixture(t)
+	f := newFixture(t, "sqlite")
 	s := &Server{Addr: "127.0.0.1:0", Store: f.db, DB: f.db, APIKey: "bootstrap", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestOpenAPI_Routes(t *testing.T) {
 // answer against the Error schema.
 func TestOpenAPI_Responses(t *testing.T) {
 	doc := loadOpenAPI(t)
-	f := newFixture(t)
+	f := newFixture(t, "sqlite")
 	steps := f.walkSteps()
 	for _, op := range doc.operations() {
 		method, path, _ := strings.Cut(op, " ")
