@@ -118,41 +118,6 @@ func TestAPI_Taxpayers(t *testing.T) {
 	})
 }
 
-func TestAPI_TaxpayersPaging(t *testing.T) {
-	eachEngine(t, func(t *testing.T, f *fixture) {
-		for i := range 7 {
-			f.taxpayer(f.branchA, 0, fmt.Sprintf("分页%d", i))
-		}
-		seen := map[float64]bool{}
-		path, pages := "/api/v1/taxpayers?limit=3&office="+fmt.Sprint(f.branchA.ID), 0
-		for path != "" {
-			code, out := f.json("branchA", "GET", path, "")
-			if code != http.StatusOK {
-				t.Fatalf("GET %s = %d %v", path, code, out)
-			}
-			pages++
-			items := out["items"].([]any)
-			if len(items) > 3 {
-				t.Fatalf("page of %d, want at most 3", len(items))
-			}
-			for _, it := range items {
-				id := it.(map[string]any)["id"].(float64)
-				if seen[id] {
-					t.Errorf("taxpayer %v on two pages", id)
-				}
-				seen[id] = true
-			}
-			path = ""
-			if next, ok := out["next"].(string); ok {
-				path = "/api/v1/taxpayers?limit=3&office=" + fmt.Sprint(f.branchA.ID) + "&cursor=" + next
-			}
-		}
-		if len(seen) != 9 || pages != 3 {
-			t.Errorf("%d taxpayers in %d pages, want 9 in 3", len(seen), pages)
-		}
-	})
-}
-
 func TestAPI_Contacts(t *testing.T) {
 	eachEngine(t, func(t *testing.T, f *fixture) {
 		tpA, tpB := fmt.Sprint(f.tpA.ID), fmt.Sprint(f.tpB.ID)
@@ -327,35 +292,77 @@ func TestAPI_MessagesScoped(t *testing.T) {
 	})
 }
 
-func TestAPI_MessagesPaging(t *testing.T) {
+func mask(m string) string { return m[:3] + "****" + m[7:] }
+
+// pages follows the cursors of a list from path (which holds a limit) and
+// returns the ids of the items in order, and how many pages it took.
+func (f *fixture) pages(actor, path string) (ids []float64, pages int) {
+	f.t.Helper()
+	next := path
+	for next != "" {
+		code, out := f.json(actor, "GET", next, "")
+		if code != http.StatusOK {
+			f.t.Fatalf("GET %s = %d %v", next, code, out)
+		}
+		pages++
+		for _, it := range out["items"].([]any) {
+			ids = append(ids, it.(map[string]any)["id"].(float64))
+		}
+		next = ""
+		if c, ok := out["next"].(string); ok {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			next = path + sep + "cursor=" + url.QueryEscape(c)
+		}
+		if pages > 100 {
+			f.t.Fatalf("GET %s: over 100 pages", path)
+		}
+	}
+	return ids, pages
+}
+
+func TestAPI_Paging(t *testing.T) {
 	eachEngine(t, func(t *testing.T, f *fixture) {
-		for range 4 {
+		for i := range 7 {
+			f.taxpayer(f.branchA, 0, fmt.Sprintf("分页%d", i))
 			f.message(f.tpA, f.contactA)
+			f.office(f.stationA.ID, fmt.Sprintf("P%d", i), "分页")
 		}
-		var ids []float64
-		path := "/api/v1/messages?limit=2&taxpayer_id=" + fmt.Sprint(f.tpA.ID)
-		for path != "" {
-			code, out := f.json("operatorA", "GET", path, "")
-			if code != 200 {
-				t.Fatalf("GET %s = %d %v", path, code, out)
-			}
-			for _, it := range out["items"].([]any) {
-				ids = append(ids, it.(map[string]any)["id"].(float64))
-			}
-			path = ""
-			if next, ok := out["next"].(string); ok {
-				path = "/api/v1/messages?limit=2&taxpayer_id=" + fmt.Sprint(f.tpA.ID) + "&cursor=" + next
-			}
-		}
-		if len(ids) != 5 {
-			t.Fatalf("ids = %v, want 5", ids)
-		}
-		for i := 1; i < len(ids); i++ {
-			if ids[i] >= ids[i-1] {
-				t.Errorf("ids = %v, want newest first", ids)
-			}
+		for _, tt := range []struct {
+			actor, list string
+			limit       int
+			newestFirst bool
+		}{
+			{"city", "/api/v1/taxpayers", 3, false},
+			{"branchA", "/api/v1/taxpayers?office=" + fmt.Sprint(f.branchA.ID), 4, false},
+			{"operatorA", "/api/v1/messages", 2, true},
+			{"city", "/api/v1/messages?taxpayer_id=" + fmt.Sprint(f.tpA.ID), 5, true},
+			{"branchA", "/api/v1/offices", 3, false},
+			{"city", "/api/v1/offices?office=" + fmt.Sprint(f.stationA.ID), 1, false},
+			{"city", "/api/v1/users", 2, false},
+		} {
+			t.Run(tt.actor+tt.list, func(t *testing.T) {
+				sep := "?"
+				if strings.Contains(tt.list, "?") {
+					sep = "&"
+				}
+				all, _ := f.pages(tt.actor, tt.list+sep+"limit=500")
+				got, pages := f.pages(tt.actor, fmt.Sprintf("%s%slimit=%d", tt.list, sep, tt.limit))
+				if fmt.Sprint(got) != fmt.Sprint(all) {
+					t.Errorf("paged by %d: %v, want %v", tt.limit, got, all)
+				}
+				if want := (len(all) + tt.limit - 1) / tt.limit; pages != want && pages != want+1 {
+					t.Errorf("%d items in %d pages of %d", len(all), pages, tt.limit)
+				}
+				if len(all) < 2 {
+					t.Fatalf("only %d items: the test proves nothing", len(all))
+				}
+				if tt.newestFirst && all[0] < all[1] {
+					t.Errorf("ids %v, want newest first", all)
+				}
+			})
 		}
 	})
 }
-
-func mask(m string) string { return m[:3] + "****" + m[7:] }
