@@ -31,6 +31,7 @@ type fixture struct {
 	tpA, tpA2, tpB                         *taxsms.Taxpayer
 	contactA, contactB                     *taxsms.Contact
 	msgA, msgB                             *taxsms.Message
+	keys                                   [2]*auth.APIKey // stored keys of branches A and B
 	nextIdentifier, nextMobile, nextOffice int
 }
 
@@ -76,7 +77,7 @@ func newFixture(t *testing.T, engine string) *fixture {
 			perms = append(perms, auth.PermManageTaxpayers) // within the operator's ceiling: changes to its own taxpayers
 		}
 		if u.role == taxsms.RoleBranchAdmin {
-			perms = append(perms, auth.PermManageOffices)
+			perms = append(perms, auth.PermManageOffices, auth.PermManageAPIKeys)
 		}
 		f.actors[u.login] = auth.UserActor(user, u.office.Path, perms)
 	}
@@ -89,6 +90,16 @@ func newFixture(t *testing.T, engine string) *fixture {
 	f.actors["keyNone"] = auth.APIKey{ID: 2, Name: "messages only", OfficeID: f.branchA.ID, OfficePath: f.branchA.Path}.Actor()
 	f.actors["keyNone"].Endpoints = []string{"GET /api/v1/status"}
 
+	for i, o := range []*taxsms.Office{f.branchA, f.branchB} {
+		_, hash, err := auth.NewKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.keys[i] = &auth.APIKey{Name: "key-" + o.Code, Hash: hash, OfficeID: o.ID, Endpoints: []string{"GET /api/v1/taxpayers"}}
+		if err := f.db.CreateAPIKey(ctx, f.keys[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.tpA = f.taxpayer(f.branchA, f.users["operatorA"].ID, "甲公司")
 	f.tpA2 = f.taxpayer(f.stationA, 0, "乙公司")
 	f.tpB = f.taxpayer(f.branchB, f.users["operatorB"].ID, "丙公司")

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // FuzzCursor checks that any cursor decodes to a key or an EINVALID error
@@ -80,7 +81,8 @@ func FuzzBodies(f *testing.F) {
 		`{"identifier":"913702000000000012","name":"甲公司","registered_on":"2024-05-06","tax_types":["增值税"],"remote_filer":true}`,
 		`{"registered_on":"2024/5/6","cancelled_on":"soon"}`, `{"role":"legal_rep","name":"张总","mobile":"13800138000","status":"active"}`,
 		`{"mobile":"13800138000","channel":"self_service","at":"2026-01-05T09:00:00+08:00"}`, `{"code":"QD-A","name":"x","parent_id":1}`,
-		`{"login":"a.b","name":"x","role":"operator","office_id":2,"mobile":"13800138000"}`, `{"colour":"red"}`, `null`, `{"at":"2026-13-01T00:00:00Z"}`,
+		`{"login":"a.b","name":"x","role":"operator","office_id":2,"mobile":"13800138000"}`,
+		`{"name":"征管系统","office_id":2,"endpoints":["GET /api/v1/taxpayers","POST /api/v1/messages"]}`, `{"colour":"red"}`, `null`, `{"at":"2026-13-01T00:00:00Z"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -131,6 +133,15 @@ func FuzzBodies(f *testing.F) {
 			var u taxsms.User
 			ui.apply(&u)
 			user("user", u.Validate())
+		}
+		var ki keyIn
+		if err := strictJSON(b, &ki); err == nil {
+			err := (&Server{}).checkEndpoints(ki.Endpoints)
+			user("key", err)
+			if err == nil {
+				k := auth.APIKey{Name: ki.Name, OfficeID: 1, OfficePath: "/1/", Endpoints: ki.Endpoints}
+				user("key", k.Validate())
+			}
 		}
 	})
 }

@@ -18,6 +18,9 @@ type record struct {
 	path   string // the Path of its office
 	owner  int64  // the user it is assigned to (taxpayers: the administrator; users: itself)
 	marker string // text that appears in an answer only if the record is shown
+	// visible, if set, replaces readable for the check that no answer
+	// shows the record.
+	visible func(a *auth.Actor) bool
 }
 
 // readable and writable are the scope model: what auth.Access says an
@@ -27,24 +30,24 @@ func writable(a *auth.Actor, r record) bool { return a.Access(r.data).Write.Cont
 func levelNone(s auth.Scope) bool           { return s.Level == auth.LevelNone }
 func statusIn(code int, codes ...int) bool  { return slices.Contains(codes, code) }
 func (f *fixture) officeRec(o *taxsms.Office) record {
-	return record{auth.DataOffices, o.Path, 0, `"code":"` + o.Code + `"`}
+	return record{auth.DataOffices, o.Path, 0, `"code":"` + o.Code + `"`, nil}
 }
 
 func (f *fixture) taxpayerRec(t *taxsms.Taxpayer) record {
-	return record{auth.DataTaxpayers, f.pathOf(t.OfficeID), t.AdminID, t.Identifier}
+	return record{auth.DataTaxpayers, f.pathOf(t.OfficeID), t.AdminID, t.Identifier, nil}
 }
 
 func (f *fixture) contactRec(c *taxsms.Contact, t *taxsms.Taxpayer) record {
-	return record{auth.DataTaxpayers, f.pathOf(t.OfficeID), t.AdminID, `"mobile":"` + mask(c.Mobile) + `"`}
+	return record{auth.DataTaxpayers, f.pathOf(t.OfficeID), t.AdminID, `"mobile":"` + mask(c.Mobile) + `"`, nil}
 }
 
 func (f *fixture) userRec(login string) record {
 	u := f.users[login]
-	return record{auth.DataUsers, f.pathOf(u.OfficeID), u.ID, `"login":"` + login + `"`}
+	return record{auth.DataUsers, f.pathOf(u.OfficeID), u.ID, `"login":"` + login + `"`, nil}
 }
 
 func (f *fixture) messageRec(m *taxsms.Message, t *taxsms.Taxpayer) record {
-	return record{auth.DataMessages, f.pathOf(m.OfficeID), t.AdminID, m.Body}
+	return record{auth.DataMessages, f.pathOf(m.OfficeID), t.AdminID, m.Body, nil}
 }
 
 func (f *fixture) pathOf(officeID int64) string {
@@ -146,6 +149,14 @@ func (f *fixture) walkSteps() map[string]walkStep {
 		"PATCH /api/v1/users/{id}": {"write", func(side int) (string, string) {
 			return fmt.Sprintf("/api/v1/users/%d", f.users[logins[side]].ID), fmt.Sprintf(`{"name":"走查%d"}`, fresh())
 		}, us},
+		"GET /api/v1/keys": {"list", func(int) (string, string) { return "/api/v1/keys", "" },
+			func(int) record { return of(0) }},
+		"POST /api/v1/keys": {"create", func(side int) (string, string) {
+			return "/api/v1/keys", fmt.Sprintf(`{"name":"walk %d","office_id":%d,"endpoints":["GET /api/v1/taxpayers"]}`, fresh(), offices[side].ID)
+		}, of},
+		"POST /api/v1/keys/{id}/revoke": {"write", func(side int) (string, string) {
+			return fmt.Sprintf("/api/v1/keys/%d/revoke", f.keys[side].ID), ""
+		}, of},
 		"GET /api/v1/messages": {"list", func(side int) (string, string) {
 			return fmt.Sprintf("/api/v1/messages?taxpayer_id=%d", tps[side].ID), ""
 		}, tp}, // the filter's taxpayer must be one the actor may read
@@ -204,6 +215,11 @@ func TestAPI_ScopeWalk(t *testing.T) {
 		}
 		seeded = append(seeded, f.taxpayerRec(f.tpA), f.taxpayerRec(f.tpA2), f.taxpayerRec(f.tpB),
 			f.contactRec(f.contactA, f.tpA), f.contactRec(f.contactB, f.tpB), f.messageRec(f.msgA, f.tpA), f.messageRec(f.msgB, f.tpB))
+		for _, k := range f.keys {
+			r := record{auth.DataOffices, k.OfficePath, 0, `"name":"` + k.Name + `"`, nil}
+			r.visible = func(a *auth.Actor) bool { return a.Has(auth.PermManageAPIKeys) && writable(a, r) }
+			seeded = append(seeded, r)
+		}
 
 		actors := []string{"city", "auditor", "maintainer", "branchA", "operatorA", "keyA", "keyNone"}
 		calls, allowed := 0, 0
@@ -228,8 +244,8 @@ func TestAPI_ScopeWalk(t *testing.T) {
 					calls++
 					where := fmt.Sprintf("%s as %s on branch %c: %s %s", rt.Pattern, name, "AB"[side], path, body)
 
-					denied := !a.CanCall(method, rt.Pattern) || levelNone(acc.Read) ||
-						(step.kind == "write" || step.kind == "create") && (levelNone(acc.Write) || rt.Perm != "" && !a.Has(rt.Perm))
+					denied := !a.CanCall(method, rt.Pattern) || levelNone(acc.Read) || rt.Perm != "" && !a.Has(rt.Perm) ||
+						(step.kind == "write" || step.kind == "create") && levelNone(acc.Write)
 					var want []int
 					switch {
 					case denied:
@@ -271,7 +287,11 @@ func TestAPI_ScopeWalk(t *testing.T) {
 						allowed++
 					}
 					for _, r := range seeded {
-						if !readable(a, r) && strings.Contains(string(out), r.marker) {
+						shown := readable(a, r)
+						if r.visible != nil {
+							shown = r.visible(a)
+						}
+						if !shown && strings.Contains(string(out), r.marker) {
 							t.Errorf("%s shows %s, which %s may not read: %s", where, r.marker, name, out)
 						}
 					}

@@ -207,6 +207,39 @@ func TestAPI_Keys(t *testing.T) {
 		})
 	}
 
+	t.Run("Manage", func(t *testing.T) {
+		code, made := call(t, "POST", s.URL()+"/api/v1/keys", "bootstrap-key",
+			fmt.Sprintf(`{"name":"征管系统","office_id":%d,"endpoints":["GET /api/v1/taxpayers"]}`, b.ID))
+		secret, _ := made["secret"].(string)
+		if code != http.StatusCreated || !strings.HasPrefix(secret, "tsk_") {
+			t.Fatalf("POST /api/v1/keys = %d %v", code, made)
+		}
+		if code, out := call(t, "GET", u, secret, ""); code != 200 || !strings.Contains(fmt.Sprint(out), "丙公司") {
+			t.Errorf("the new key: %d %v", code, out)
+		}
+		code, list := call(t, "GET", s.URL()+"/api/v1/keys", "bootstrap-key", "")
+		if code != 200 || strings.Contains(fmt.Sprint(list), secret) || strings.Contains(fmt.Sprint(list), auth.HashKey(secret)) || strings.Contains(fmt.Sprint(list), "secret") {
+			t.Errorf("GET /api/v1/keys = %d %v: want no secret and no hash", code, list)
+		}
+		id := int64(made["id"].(float64))
+		if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/keys/%d/revoke", s.URL(), id), "bootstrap-key", ""); code != 200 || out["revoked_at"] == nil {
+			t.Errorf("revoke = %d %v", code, out)
+		}
+		if code, _ := call(t, "GET", u, secret, ""); code != http.StatusUnauthorized {
+			t.Errorf("revoked key: %d, want 401", code)
+		}
+		if code, _ := call(t, "POST", fmt.Sprintf("%s/api/v1/keys/%d/revoke", s.URL(), id), "bootstrap-key", ""); code != http.StatusConflict {
+			t.Errorf("revoke again: %d, want 409", code)
+		}
+		code, out := call(t, "POST", s.URL()+"/api/v1/keys", "bootstrap-key", `{"name":"x","endpoints":["DELETE /api/v1/everything"]}`)
+		if e, _ := out["error"].(map[string]any); code != 400 || e["field"] != "endpoints" {
+			t.Errorf("unknown endpoint: %d %v", code, out)
+		}
+		if code, out := call(t, "POST", s.URL()+"/api/v1/keys", keyB, `{"name":"x","endpoints":["GET /api/v1/taxpayers"]}`); code != http.StatusForbidden {
+			t.Errorf("a key making a key: %d %v, want 403", code, out)
+		}
+	})
+
 	t.Run("OfficeSuspended", func(t *testing.T) {
 		if _, err := db.SuspendOffice(ctx, a.ID, true, "audit"); err != nil {
 			t.Fatal(err)

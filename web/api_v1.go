@@ -60,6 +60,10 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/users/{id}", Data: us, Handler: s.handleGetUser},
 		{Pattern: "PATCH /api/v1/users/{id}", Data: us, Write: true, Perm: auth.PermManageUsers, Handler: s.handleUpdateUser},
 
+		{Pattern: "GET /api/v1/keys", Data: of, Perm: auth.PermManageAPIKeys, Handler: s.handleListKeys},
+		{Pattern: "POST /api/v1/keys", Data: of, Write: true, Perm: auth.PermManageAPIKeys, Handler: s.handleCreateKey},
+		{Pattern: "POST /api/v1/keys/{id}/revoke", Data: of, Write: true, Perm: auth.PermManageAPIKeys, Handler: s.handleRevokeKey},
+
 		{Pattern: "GET /api/v1/messages", Data: ms, Handler: s.handleListMessages},
 		{Pattern: "POST /api/v1/messages", Data: ms, Write: true, Handler: s.handlePostMessages},
 		{Pattern: "GET /api/v1/messages/{id}", Data: ms, Handler: s.handleGetMessage},
