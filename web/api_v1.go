@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -86,7 +87,18 @@ func (s *Server) registerAPI(mux *http.ServeMux, authn authenticator) {
 		mux.HandleFunc(rt.Pattern, s.guard(rt, authn))
 	}
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, taxsms.Errorf(taxsms.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path))
+		var takes []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+			if _, p := mux.Handler(probe); p != "/api/v1/" && p != "" {
+				takes = append(takes, m)
+			}
+		}
+		msg := fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)
+		if len(takes) > 0 {
+			msg += "; this path takes " + strings.Join(takes, ", ")
+		}
+		s.error(w, r, &taxsms.Error{Code: taxsms.ENOTFOUND, Message: msg})
 	})
 }
 
@@ -98,6 +110,7 @@ func (s *Server) guard(rt apiRoute, authn authenticator) http.HandlerFunc {
 		return rt.Handler
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store") // answers carry personal data
 		a, err := authn(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="taxsms"`)

@@ -184,6 +184,8 @@ func TestOpenAPI_Routes(t *testing.T) {
 		caught := strings.HasPrefix(e.Error.Message, "no endpoint ")
 		if want := op == "DELETE /api/v1/taxpayers/{id}"; caught != want {
 			t.Errorf("%s: reached the catch-all = %v, want %v (%d %+v)", op, caught, want, resp.StatusCode, e)
+		} else if want && (resp.StatusCode != http.StatusNotFound || !strings.HasSuffix(e.Error.Message, "this path takes GET, PATCH")) {
+			t.Errorf("%s = %d %q, want 404 naming GET, PATCH", op, resp.StatusCode, e.Error.Message)
 		}
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("%s: Content-Type %q, want JSON", op, ct)
