@@ -109,10 +109,11 @@ func (s *Server) handlePostMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msgs := make([]*taxsms.Message, len(in))
+	seen := recipients{tps: map[int64]*taxsms.Taxpayer{}, cs: map[int64]*taxsms.Contact{}}
 	for i, mi := range in {
 		m, err := mi.message()
 		if err == nil {
-			err = s.checkRecipient(ctx, a, m)
+			err = s.checkRecipient(ctx, a, m, &seen)
 		}
 		if err != nil {
 			s.error(w, r, &taxsms.Error{Code: taxsms.ErrorCode(err), Field: taxsms.ErrorField(err),
@@ -193,18 +194,30 @@ func requireSend(a *auth.Actor) error {
 	return a.Require(perms[len(perms)-1])
 }
 
+// recipients are the taxpayers and contacts a batch named, each looked up
+// once.
+type recipients struct {
+	tps map[int64]*taxsms.Taxpayer
+	cs  map[int64]*taxsms.Contact
+}
+
 // checkRecipient completes m for an actor and keeps it in the actor's
 // scope: the taxpayer and contact named must be ones it may read (else
 // EINVALID, as if they did not exist), the contact must be the taxpayer's,
 // the office defaults to the taxpayer's or the actor's, the author is the
 // user. A user who reaches only its own taxpayers must name one.
-func (s *Server) checkRecipient(ctx context.Context, a *auth.Actor, m *taxsms.Message) error {
+func (s *Server) checkRecipient(ctx context.Context, a *auth.Actor, m *taxsms.Message, seen *recipients) error {
 	if m.ContactID != 0 {
-		c, err := s.DB.FindContact(ctx, m.ContactID)
-		if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
-			return taxsms.Invalid("contact_id", "no contact with id %d", m.ContactID)
-		} else if err != nil {
-			return err
+		c, ok := seen.cs[m.ContactID]
+		if !ok {
+			var err error
+			c, err = s.DB.FindContact(ctx, m.ContactID)
+			if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+				return taxsms.Invalid("contact_id", "no contact with id %d", m.ContactID)
+			} else if err != nil {
+				return err
+			}
+			seen.cs[m.ContactID] = c
 		}
 		if m.TaxpayerID == 0 {
 			m.TaxpayerID = c.TaxpayerID
@@ -213,11 +226,16 @@ func (s *Server) checkRecipient(ctx context.Context, a *auth.Actor, m *taxsms.Me
 		}
 	}
 	if m.TaxpayerID != 0 {
-		t, err := s.DB.FindTaxpayer(ctx, m.TaxpayerID)
-		if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
-			return taxsms.Invalid("taxpayer_id", "no taxpayer with id %d", m.TaxpayerID)
-		} else if err != nil {
-			return err
+		t, ok := seen.tps[m.TaxpayerID]
+		if !ok {
+			var err error
+			t, err = s.DB.FindTaxpayer(ctx, m.TaxpayerID)
+			if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+				return taxsms.Invalid("taxpayer_id", "no taxpayer with id %d", m.TaxpayerID)
+			} else if err != nil {
+				return err
+			}
+			seen.tps[m.TaxpayerID] = t
 		}
 		if m.OfficeID == 0 {
 			m.OfficeID = t.OfficeID
