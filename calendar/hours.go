@@ -24,9 +24,6 @@ type Session struct {
 	Open, Close Clock
 }
 
-// DefaultSessions are the working hours of an office unless it sets its
-// own: 08:30-12:00 and 13:30-17:30.
-var DefaultSessions = []Session{{8*60 + 30, 12 * 60}, {13*60 + 30, 17*60 + 30}}
 
 // Hours are an office's working hours: its sessions on every working day of
 // Calendar, in Location. A zero Location means Shanghai; a nil Calendar knows
@@ -37,9 +34,10 @@ type Hours struct {
 	Location *time.Location
 }
 
-// DefaultHours returns the default working hours on cal.
+// DefaultHours returns the working hours of an office unless it sets its
+// own: 08:30-12:00 and 13:30-17:30 in Shanghai, on cal.
 func DefaultHours(cal *Calendar) Hours {
-	return Hours{Calendar: cal, Sessions: DefaultSessions, Location: Shanghai}
+	return Hours{Calendar: cal, Sessions: []Session{{8*60 + 30, 12 * 60}, {13*60 + 30, 17*60 + 30}}, Location: Shanghai}
 }
 
 func (h Hours) loc() *time.Location {

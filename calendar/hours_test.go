@@ -87,7 +87,7 @@ func TestParseSessions(t *testing.T) {
 		want []calendar.Session
 		msg  string
 	}{
-		{"08:30-12:00,13:30-17:30", calendar.DefaultSessions, ""},
+		{"08:30-12:00,13:30-17:30", calendar.DefaultHours(nil).Sessions, ""},
 		{" 09:00 - 17:00 ", []calendar.Session{{9 * 60, 17 * 60}}, ""},
 		{"00:00-24:00", []calendar.Session{{0, 24 * 60}}, ""},
 		{"", nil, "hours: required, e.g. 08:30-12:00,13:30-17:30"},
