@@ -24,7 +24,6 @@ type Session struct {
 	Open, Close Clock
 }
 
-
 // Hours are an office's working hours: its sessions on every working day of
 // Calendar, in Location. A zero Location means Shanghai; a nil Calendar knows
 // only weekends. Hours are read-only values, safe for concurrent use.
