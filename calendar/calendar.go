@@ -59,9 +59,9 @@ func (k Kind) String() string {
 
 // Limits of an entry, so that a loaded file cannot make the calendar huge.
 const (
-	MinYear    = 1990
-	MaxYear    = 2199
-	MaxEntries = 20000
+	MinYear    = 1990  // the first year an entry or deadline may be in
+	MaxYear    = 2199  // the last
+	MaxEntries = 20000 // entries of a calendar, lines of a data file
 	maxName    = 32  // characters
 	maxSource  = 200 // characters
 )
