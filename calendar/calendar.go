@@ -62,8 +62,8 @@ const (
 	MinYear    = 1990  // the first year an entry or deadline may be in
 	MaxYear    = 2199  // the last
 	MaxEntries = 20000 // entries of a calendar, lines of a data file
-	maxName    = 32  // characters
-	maxSource  = 200 // characters
+	maxName    = 32    // characters
+	maxSource  = 200   // characters
 )
 
 // Entry is one dated line of the calendar.
