@@ -156,6 +156,8 @@ const (
 	MessageSent       Action = "message_sent"
 	MessageReceived   Action = "message_received"
 	MessageCancelled  Action = "message_cancelled"
+	MessageHeld       Action = "message_held"     // waiting messages held back from sending
+	MessageReleased   Action = "message_released" // held messages queued again
 	Approved          Action = "approved"
 	Rejected          Action = "rejected"
 	Overridden        Action = "overridden" // a flagged text sent by an approver's override
@@ -174,7 +176,7 @@ var Actions = []Action{
 	SignIn, SignInFailed, SignOut, UserCreated, UserChanged, PasswordChanged,
 	PermissionGranted, PermissionRevoked, OfficeCreated, OfficeChanged, Suspended, Resumed,
 	TaxpayerChanged, ContactChanged, Imported, MessageSent, MessageReceived, MessageCancelled,
-	Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
+	MessageHeld, MessageReleased, Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
 	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned,
 }
 

@@ -45,6 +45,50 @@ func TestLimiter_Reserve(t *testing.T) {
 	}
 }
 
+// Two nodes each holding one of a link's two slots stay, together, within
+// the link's rate.
+func TestLimiter_Share(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	clock := func() time.Time { return now }
+	a, b := newLimiter(100, clock), newLimiter(100, clock)
+	a.share(1, 2)
+	b.share(1, 2)
+	now = now.Add(time.Hour)
+	free := 0
+	for range 1000 {
+		now = now.Add(time.Millisecond)
+		for _, l := range []*limiter{a, b} {
+			if l.reserve(1) == 0 {
+				free++
+			} else {
+				l.cancel(1)
+			}
+		}
+	}
+	if free < 100 || free > 110 {
+		t.Errorf("%d tokens free over 1 s on two nodes sharing 100/s, want 100 and the bursts of 5 each", free)
+	}
+	// The other node's slot is freed: this one takes the whole rate.
+	a.share(2, 2)
+	free = 0
+	for range 1000 {
+		now = now.Add(time.Millisecond)
+		if a.reserve(1) == 0 {
+			free++
+		} else {
+			a.cancel(1)
+		}
+	}
+	if free < 100 || free > 111 {
+		t.Errorf("%d tokens free over 1 s holding both slots, want 100 and the burst", free)
+	}
+	// No session up: the share is one slot, never unlimited.
+	a.share(0, 2)
+	if d := a.reserve(1000); d == 0 {
+		t.Error("share(0, 2) made the limiter unlimited")
+	}
+}
+
 func TestLimiter_Unlimited(t *testing.T) {
 	l := newLimiter(0, time.Now)
 	for range 1000 {

@@ -21,7 +21,10 @@ import (
 
 // Link is one configured carrier link: Connections sessions of its
 // protocol, each dialled and logged in (once it holds a connection slot,
-// with Options.Slots) and redialled with back-off when it drops, sharing one rate limiter; and, for SGIP, our listener for the
+// with Options.Slots) and redialled with back-off when it drops, sharing one
+// rate limiter (with Options.Slots, the share of the link's rate that its
+// connected sessions carry: MessagesPerSecond × connected ÷
+// MaxConnections); and, for SGIP, our listener for the
 // SMG's deliveries. Its methods are safe for concurrent use.
 //
 // A Link runs one goroutine per session (dial, wait for the drop, redial)
@@ -240,6 +243,11 @@ func (l *Link) setConn(s *slot, c conn) {
 	l.mu.Lock()
 	s.conn = c
 	s.since = l.opts.Now()
+	if l.opts.Slots != nil {
+		// Each session holds one of the link's slots over all nodes, so
+		// the node may use its sessions' share of the link's rate.
+		l.lim.share(l.connectedLocked(), l.cfg.maxConnections())
+	}
 	close(l.changed)
 	l.changed = make(chan struct{})
 	l.mu.Unlock()

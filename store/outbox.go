@@ -10,10 +10,13 @@ import (
 	"hash/fnv"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"taxsms"
+	"taxsms/audit"
+	"taxsms/auth"
 )
 
 // Claimed is a message claimed for submission.
@@ -788,14 +791,53 @@ type Selector struct {
 // ones; release takes held ones. It records the change on each message's
 // timeline with detail, and returns how many changed. A claimed or
 // submitted message is beyond recall.
+//
+// Only the messages ctx's actor may change are picked (others are left as
+// they are, as if sel did not reach them); the act is recorded in the audit
+// archive with the selector and the count, in the same transaction.
 func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status, detail string) (int, error) {
+	action := map[taxsms.Status]audit.Action{taxsms.StatusCancelled: audit.MessageCancelled,
+		taxsms.StatusHeld: audit.MessageHeld, taxsms.StatusQueued: audit.MessageReleased}[to]
 	n := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = db.changeWaiting(ctx, tx, sel, to, detail)
-		return err
+		if n, err = db.changeWaiting(ctx, tx, sel, to, detail); err != nil {
+			return err
+		}
+		obj := audit.Object{Type: "messages", ID: sel.String()}
+		if sel.ID != 0 && sel == (Selector{ID: sel.ID}) {
+			obj = audit.Object{Type: "message", ID: strconv.FormatInt(sel.ID, 10)}
+		}
+		return db.appendAudit(ctx, tx, audit.Entry{Actor: waitingActor(ctx), Action: action, Object: obj,
+			Detail: fmt.Sprintf("%s; %d messages", detail, n)})
 	})
 	return n, err
+}
+
+// waitingActor is who ctx acts as, for the audit archive.
+func waitingActor(ctx context.Context) audit.Actor {
+	a, ok := auth.FromContext(ctx)
+	switch {
+	case !ok:
+		return audit.System
+	case a.APIKeyID != 0:
+		return audit.Key(strconv.FormatInt(a.APIKeyID, 10))
+	}
+	return audit.User(a.UserID, a.Login, a.Role)
+}
+
+// String describes sel as "campaign 7, author 12", for records.
+func (sel Selector) String() string {
+	var parts []string
+	for _, f := range []struct {
+		name string
+		id   int64
+	}{{"message", sel.ID}, {"campaign", sel.CampaignID}, {"author", sel.AuthorID}, {"office", sel.Subtree}} {
+		if f.id != 0 {
+			parts = append(parts, f.name+" "+strconv.FormatInt(f.id, 10))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // changeWaiting is ChangeWaiting inside tx.
@@ -832,6 +874,10 @@ func (db *DB) changeWaiting(ctx context.Context, tx *sql.Tx, sel Selector, to ta
 	if len(where) == 0 {
 		return 0, taxsms.Invalid("selector", "name a message, campaign, author or office")
 	}
+	scope, sargs := scopeCond(auth.AccessFrom(ctx, auth.DataMessages).Write, "office_id", func(uid int64) (string, []any) {
+		return "author_id = ?", []any{uid}
+	})
+	where, args = append(where, scope), append(args, sargs...)
 	n := 0
 	err := func() error {
 		now := ms(db.Now())

@@ -86,7 +86,7 @@ func (f *fixture) walkSteps() map[string]walkStep {
 	ms := func(side int) record { return f.messageRec(msgs[side], tps[side]) }
 	n := 0
 	fresh := func() int { n++; return n }
-	return map[string]walkStep{
+	steps := map[string]walkStep{
 		"GET /api/v1/taxpayers": {"list", func(side int) (string, string) {
 			return fmt.Sprintf("/api/v1/taxpayers?office=%d", offices[side].ID), ""
 		}, of},
@@ -167,6 +167,19 @@ func (f *fixture) walkSteps() map[string]walkStep {
 			return fmt.Sprintf("/api/v1/messages/%d", msgs[side].ID), ""
 		}, ms},
 	}
+	for _, action := range []string{"cancel", "hold", "release"} {
+		steps["POST /api/v1/messages/{id}/"+action] = walkStep{"write", func(side int) (string, string) {
+			return fmt.Sprintf("/api/v1/messages/%d/%s", msgs[side].ID, action), `{"reason":"walk"}`
+		}, ms}
+		// The office selector must name an office the caller may read;
+		// what changes is what it may change there.
+		steps["POST /api/v1/outbox/"+action] = walkStep{"write", func(side int) (string, string) {
+			return "/api/v1/outbox/" + action, fmt.Sprintf(`{"office_id":%d}`, offices[side].ID)
+		}, func(side int) record {
+			return record{auth.DataMessages, offices[side].Path, f.users[logins[side]].ID, "", nil}
+		}}
+	}
+	return steps
 }
 
 // snapshot returns every record of the database, as the system sees it,

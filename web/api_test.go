@@ -249,3 +249,53 @@ func TestAPI_Keys(t *testing.T) {
 		}
 	})
 }
+
+func TestAPI_ChangeWaiting(t *testing.T) {
+	s := startAPI(t)
+	url := s.URL() + "/api/v1"
+	post := func(body string) int64 {
+		t.Helper()
+		code, out := call(t, "POST", url+"/messages", "k3y", body)
+		if code != http.StatusCreated {
+			t.Fatalf("POST %s = %d %v", body, code, out)
+		}
+		return int64(out["messages"].([]any)[0].(map[string]any)["id"].(float64))
+	}
+	status := func(id int64) string {
+		t.Helper()
+		_, got := call(t, "GET", fmt.Sprintf("%s/messages/%d", url, id), "k3y", "")
+		return fmt.Sprint(got["status"])
+	}
+	a := post(`{"kind":"special","mobile":"13800138001","body":"会议通知"}`)
+	b := post(`{"kind":"special","mobile":"13800138002","body":"会议通知"}`)
+
+	for _, tt := range []struct {
+		path, body string
+		code       int
+		changed    float64
+		want       map[int64]string
+	}{
+		{fmt.Sprintf("/messages/%d/hold", a), `{"reason":"wrong date"}`, 200, 1, map[int64]string{a: "held", b: "queued"}},
+		{fmt.Sprintf("/messages/%d/hold", a), ``, 200, 0, map[int64]string{a: "held"}},
+		{fmt.Sprintf("/messages/%d/release", a), ``, 200, 1, map[int64]string{a: "queued"}},
+		{fmt.Sprintf("/messages/%d/cancel", b), `{"reason":"duplicate"}`, 200, 1, map[int64]string{a: "queued", b: "cancelled"}},
+		{fmt.Sprintf("/messages/%d/release", b), ``, 200, 0, map[int64]string{b: "cancelled"}},
+		{fmt.Sprintf("/messages/%d/pause", a), ``, 404, 0, map[int64]string{a: "queued"}},
+		{fmt.Sprintf("/messages/%d/cancel", a), `{"campaign_id":3}`, 400, 0, map[int64]string{a: "queued"}},
+		{"/outbox/cancel", `{}`, 400, 0, map[int64]string{a: "queued"}},
+		{"/outbox/hold", `{"office_id":424242}`, 404, 0, map[int64]string{a: "queued"}},
+	} {
+		code, out := call(t, "POST", url+tt.path, "k3y", tt.body)
+		if code != tt.code || (code == 200 && out["changed"] != tt.changed) {
+			t.Errorf("POST %s %s = %d %v, want %d changed %v", tt.path, tt.body, code, out, tt.code, tt.changed)
+		}
+		for id, want := range tt.want {
+			if got := status(id); got != want {
+				t.Errorf("after POST %s: message %d is %s, want %s", tt.path, id, got, want)
+			}
+		}
+	}
+	if code, _ := call(t, "POST", url+"/outbox/cancel", "", `{"campaign_id":1}`); code != http.StatusUnauthorized {
+		t.Errorf("without a key: %d, want 401", code)
+	}
+}

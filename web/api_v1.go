@@ -68,6 +68,12 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/messages", Data: ms, Handler: s.handleListMessages},
 		{Pattern: "POST /api/v1/messages", Data: ms, Write: true, Handler: s.handlePostMessages},
 		{Pattern: "GET /api/v1/messages/{id}", Data: ms, Handler: s.handleGetMessage},
+		{Pattern: "POST /api/v1/messages/{id}/cancel", Data: ms, Write: true, Handler: s.handleChangeMessage("cancel")},
+		{Pattern: "POST /api/v1/messages/{id}/hold", Data: ms, Write: true, Handler: s.handleChangeMessage("hold")},
+		{Pattern: "POST /api/v1/messages/{id}/release", Data: ms, Write: true, Handler: s.handleChangeMessage("release")},
+		{Pattern: "POST /api/v1/outbox/cancel", Data: ms, Write: true, Handler: s.handleChangeOutbox("cancel")},
+		{Pattern: "POST /api/v1/outbox/hold", Data: ms, Write: true, Handler: s.handleChangeOutbox("hold")},
+		{Pattern: "POST /api/v1/outbox/release", Data: ms, Write: true, Handler: s.handleChangeOutbox("release")},
 	}
 }
 

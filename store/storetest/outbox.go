@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/audit"
+	"taxsms/auth"
 	"taxsms/store"
 )
 
@@ -183,10 +185,29 @@ func testOutbox(t *testing.T, db *store.DB) {
 		}
 		_, err := db.CreateMessages(ctx, ms)
 		must(t, err)
-		n, err := db.ChangeWaiting(ctx, store.Selector{CampaignID: 7}, taxsms.StatusHeld, "paused by 王芳")
+		// Actors reach only the messages they may change: another branch's
+		// administrator and another operator change nothing.
+		other := &taxsms.User{ID: op.ID + 1000, Login: "other.op", Role: taxsms.RoleOperator, OfficeID: b1.ID}
+		for _, a := range []*auth.Actor{
+			{UserID: 999, Login: "shibei.admin", Role: taxsms.RoleBranchAdmin, OfficePath: "/0/999/"},
+			auth.UserActor(other, b1.Path, auth.DefaultPermissions(taxsms.RoleOperator)),
+		} {
+			n, err := db.ChangeWaiting(auth.NewContext(ctx, a), store.Selector{CampaignID: 7}, taxsms.StatusHeld, "paused")
+			must(t, err)
+			if n != 0 {
+				t.Errorf("%s held %d messages outside its scope", a, n)
+			}
+		}
+		opCtx := auth.NewContext(ctx, auth.UserActor(op, b1.Path, auth.DefaultPermissions(taxsms.RoleOperator)))
+		n, err := db.ChangeWaiting(opCtx, store.Selector{CampaignID: 7}, taxsms.StatusHeld, "paused by 王芳")
 		must(t, err)
 		if n != 4 {
 			t.Errorf("held %d, want 4", n)
+		}
+		recs, err := db.ListAudit(ctx, audit.Filter{Action: audit.MessageHeld, Login: op.Login})
+		must(t, err)
+		if len(recs) != 1 || recs[0].Object.ID != "campaign 7" || recs[0].Detail != "paused by 王芳; 4 messages" {
+			t.Errorf("audit records of the hold = %+v, want one for campaign 7 with 4 messages", recs)
 		}
 		got, err := db.ClaimMessages(ctx, "node1", 10, time.Minute)
 		must(t, err)
