@@ -23,6 +23,9 @@ func (db *DB) CreateUser(ctx context.Context, u *taxsms.User) error {
 		if err := db.checkWrite(ctx, tx, auth.DataUsers, "user "+u.Login, u.OfficeID, 0); err != nil {
 			return err
 		}
+		if err := checkUserRole(ctx, nil, u); err != nil {
+			return err
+		}
 		if err := db.createUser(ctx, tx, u); err != nil {
 			return err
 		}
@@ -68,6 +71,9 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 				return err
 			}
 		}
+		if err := checkUserRole(ctx, old, u); err != nil {
+			return err
+		}
 		now := db.Now().UTC().Truncate(1e6)
 		enc, hash, mask := db.sealMobile(u.Mobile)
 		res, err := tx.ExecContext(ctx, db.q("UpdateUser"), u.Login, u.Name, u.OfficeID, string(u.Role), string(u.Status),
@@ -98,6 +104,30 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 		}
 		return db.appendChange(ctx, tx, audit.UserChanged, userObject(u.ID), userRecord(old), userRecord(u), detail)
 	})
+}
+
+// checkUserRole returns EFORBIDDEN unless ctx's actor may give user u its
+// role (old is the user as stored, nil for a new one), on top of the scope
+// checkWrite enforces: the system and city administrators may make any
+// user; others need auth.PermManageUsers and may make and change only
+// operators (as auth.CanGrant lets them grant only to operators), except
+// that one may edit one's own record keeping its role and office.
+func checkUserRole(ctx context.Context, old, u *taxsms.User) error {
+	a, ok := auth.FromContext(ctx)
+	if !ok || a.APIKeyID == 0 && a.Role == taxsms.RoleCityAdmin && a.Has(auth.PermManageUsers) {
+		return nil
+	}
+	if old != nil && a.APIKeyID == 0 && a.UserID == old.ID && old.Role == u.Role && old.OfficeID == u.OfficeID {
+		return nil
+	}
+	if err := a.Require(auth.PermManageUsers); err != nil {
+		return err
+	}
+	if u.Role != taxsms.RoleOperator || old != nil && old.Role != taxsms.RoleOperator {
+		return &taxsms.Error{Code: taxsms.EFORBIDDEN, Field: "role",
+			Message: fmt.Sprintf("user %s: only a city administrator may make or change a user who is not an operator", u.Login)}
+	}
+	return nil
 }
 
 // FindUser returns the user with the id, or ENOTFOUND (also when outside

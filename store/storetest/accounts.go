@@ -27,6 +27,7 @@ func ExerciseAccounts(t *testing.T, engine string) {
 	t.Run("Suspend", func(t *testing.T) { testSuspend(t, open(t)) })
 	t.Run("Reveal", func(t *testing.T) { testReveal(t, open(t)) })
 	t.Run("AdminAudit", func(t *testing.T) { testAdminAudit(t, open(t)) })
+	t.Run("UserRoles", func(t *testing.T) { testUserRoles(t, open(t)) })
 }
 
 // signIn stores a session for user uid at now and returns its id hash.
@@ -585,4 +586,54 @@ func testAdminAudit(t *testing.T, db *store.DB) {
 		t.Errorf("a refused write was recorded")
 	}
 	verified(t, db)
+}
+
+// testUserRoles proves that a branch administrator makes and changes only
+// operators of its subtree, so that it cannot raise anyone, itself included,
+// above what CanGrant lets it hand out.
+func testUserRoles(t *testing.T, db *store.DB) {
+	bg := context.Background()
+	root, b1, _, op := city(t, db)
+	ba := &taxsms.User{Login: "shinan.admin", Name: "李强", OfficeID: b1.ID, Role: taxsms.RoleBranchAdmin}
+	must(t, db.CreateUser(bg, ba))
+	baActor, err := db.UserActor(bg, ba.ID)
+	must(t, err)
+	baCtx := auth.NewContext(bg, baActor)
+	noPerm := *baActor
+	noPerm.Permissions = []auth.Permission{auth.PermSendOwn}
+	noPermCtx := auth.NewContext(bg, &noPerm)
+	cityCtx := authtest.Context(bg, taxsms.RoleCityAdmin, 100, root.Path)
+	user := func(login string, role taxsms.Role) *taxsms.User {
+		return &taxsms.User{Login: login, Name: "新人", OfficeID: b1.ID, Role: role}
+	}
+	promoted := *op
+	promoted.Role = taxsms.RoleBranchAdmin
+	self := *ba
+	self.Name = "李强强"
+	selfUp := *ba
+	selfUp.Role = taxsms.RoleCityAdmin
+
+	for _, tt := range []struct {
+		name  string
+		write func() error
+		code  string
+	}{
+		{"BranchCreatesOperator", func() error { return db.CreateUser(baCtx, user("new.op", taxsms.RoleOperator)) }, ""},
+		{"BranchCreatesAdmin", func() error { return db.CreateUser(baCtx, user("new.admin", taxsms.RoleBranchAdmin)) }, taxsms.EFORBIDDEN},
+		{"BranchCreatesCityAdmin", func() error { return db.CreateUser(baCtx, user("new.city", taxsms.RoleCityAdmin)) }, taxsms.EFORBIDDEN},
+		{"BranchPromotesOperator", func() error { p := promoted; return db.UpdateUser(baCtx, &p) }, taxsms.EFORBIDDEN},
+		{"BranchEditsItself", func() error { s := self; return db.UpdateUser(baCtx, &s) }, ""},
+		{"BranchPromotesItself", func() error { s := selfUp; return db.UpdateUser(baCtx, &s) }, taxsms.EFORBIDDEN},
+		{"WithoutManageUsers", func() error { return db.CreateUser(noPermCtx, user("new.op2", taxsms.RoleOperator)) }, taxsms.EFORBIDDEN},
+		{"CityPromotes", func() error { p := promoted; return db.UpdateUser(cityCtx, &p) }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.write()
+			if tt.code == "" {
+				must(t, err)
+				return
+			}
+			wantCode(t, err, tt.code, "")
+		})
+	}
 }
