@@ -53,8 +53,9 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *taxsms.User) error 
 
 // UpdateUser saves every field of u and records audit.UserChanged with the
 // user before and after. Setting the status to suspended has SuspendUser's
-// effects: the user's sessions end and its waiting messages are held.
-// Missing is ENOTFOUND.
+// effects: the user's sessions end and its waiting messages are held. A
+// change of role drops the permissions granted to the user: it holds its new
+// role's defaults until granted others. Missing is ENOTFOUND.
 func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -92,6 +93,12 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 		}
 		u.UpdatedAt, u.CreatedAt = now, old.CreatedAt
 		detail := ""
+		if old.Role != u.Role {
+			if _, err := tx.ExecContext(ctx, db.q("ResetPermissions"), u.ID); err != nil {
+				return err
+			}
+			detail = "role changed: permissions reset to the role's defaults"
+		}
 		if u.Status == taxsms.UserSuspended && old.Status != taxsms.UserSuspended {
 			if _, err := tx.ExecContext(ctx, db.q("DeleteUserSessions"), u.ID); err != nil {
 				return err
@@ -100,7 +107,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 			if err != nil {
 				return err
 			}
-			detail = fmt.Sprintf("suspended; sessions ended; %d queued messages held", held)
+			detail = strings.TrimPrefix(detail+fmt.Sprintf("; suspended; sessions ended; %d queued messages held", held), "; ")
 		}
 		return db.appendChange(ctx, tx, audit.UserChanged, userObject(u.ID), userRecord(old), userRecord(u), detail)
 	})

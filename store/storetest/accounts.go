@@ -612,6 +612,7 @@ func testUserRoles(t *testing.T, db *store.DB) {
 	self.Name = "李强强"
 	selfUp := *ba
 	selfUp.Role = taxsms.RoleCityAdmin
+	must(t, db.SetUserPermissions(cityCtx, op.ID, []auth.Permission{auth.PermSendOwn, auth.PermRevealNumbers}))
 
 	for _, tt := range []struct {
 		name  string
@@ -635,5 +636,11 @@ func testUserRoles(t *testing.T, db *store.DB) {
 			}
 			wantCode(t, err, tt.code, "")
 		})
+	}
+	// The promotion dropped the operator's grant for the new role's defaults.
+	perms, err := db.UserPermissions(bg, op.ID)
+	must(t, err)
+	if want := auth.DefaultPermissions(taxsms.RoleBranchAdmin); !slices.Equal(perms, want) {
+		t.Errorf("permissions after promotion = %v, want %v", perms, want)
 	}
 }
