@@ -168,8 +168,7 @@ func cleanIP(s string) string {
 // must not be kept unmasked).
 func typedLogin(login string) string {
 	login = maskNumbers(login)
-	e := audit.Entry{Actor: audit.Actor{Kind: audit.ActorUser, Login: login}, Action: audit.SignInFailed}
-	e.At = e.At.AddDate(2000, 0, 0)
+	e := audit.Entry{At: time.Unix(1, 0), Actor: audit.Actor{Kind: audit.ActorUser, Login: login}, Action: audit.SignInFailed}
 	if login == "" || e.Validate() != nil {
 		return "(unreadable login of " + strconv.Itoa(len(login)) + " bytes)"
 	}

@@ -109,7 +109,7 @@ func (db *DB) RecordSignInFailure(ctx context.Context, login string, userID int6
 			detail += "; " + st.String()
 		}
 		return db.appendAudit(ctx, tx, audit.Entry{Actor: audit.Actor{Kind: audit.ActorUser, UserID: userID, Login: typedLogin(login), Role: taxsms.Role(role)},
-			Action: audit.SignInFailed, Object: userObject(userID), IP: cleanIP(ip), Detail: detail})
+			Action: audit.SignInFailed, Object: userObject(userID), IP: cleanIP(ip), Detail: maskNumbers(detail)})
 	})
 }
 
