@@ -11,8 +11,9 @@ import (
 )
 
 // CreateContact stores a new contact with its first service event, sets its
-// ID and times, and records audit.ContactChanged with no state before. A second contact in the same role of one taxpayer is
-// ECONFLICT; an unknown taxpayer is EINVALID.
+// ID and times, and records audit.ContactChanged with no state before. A
+// second contact in the same role of one taxpayer is ECONFLICT; an unknown
+// taxpayer is EINVALID.
 func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 	if err := c.Validate(); err != nil {
 		return err

@@ -13,9 +13,9 @@ import (
 )
 
 // CreateTaxpayer stores a new taxpayer, sets its ID and times, and records
-// audit.TaxpayerChanged with no state before. A taken
-// identifier is ECONFLICT; an unknown office or administrator is EINVALID;
-// an office outside the actor's write scope is EFORBIDDEN.
+// audit.TaxpayerChanged with no state before. A taken identifier is
+// ECONFLICT; an unknown office or administrator is EINVALID; an office
+// outside the actor's write scope is EFORBIDDEN.
 func (db *DB) CreateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -55,10 +55,10 @@ func (db *DB) insertTaxpayer(ctx context.Context, stmt *sql.Stmt, t *taxsms.Taxp
 }
 
 // UpdateTaxpayer saves every field of t and records audit.TaxpayerChanged
-// with the taxpayer before and after (nothing if nothing changed). Missing (or outside the actor's
-// scope) is ENOTFOUND; a taxpayer the actor may see but not change, or a
-// move out of its scope, is EFORBIDDEN; only administrators move a taxpayer
-// or change its tax administrator.
+// with the taxpayer before and after (nothing if nothing changed). Missing
+// (or outside the actor's scope) is ENOTFOUND; a taxpayer the actor may see
+// but not change, or a move out of its scope, is EFORBIDDEN; only
+// administrators move a taxpayer or change its tax administrator.
 func (db *DB) UpdateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
