@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 	"taxsms/store/storetest"
 	"taxsms/web"
@@ -155,7 +157,7 @@ func TestAPI_Keys(t *testing.T) {
 		}
 		return secret, k
 	}
-	keyA, _ := newKey(a, "GET /api/v1/taxpayers", "POST /api/v1/taxpayers", "GET /api/v1/taxpayers/{id}")
+	keyA, ka := newKey(a, "GET /api/v1/taxpayers", "POST /api/v1/taxpayers", "GET /api/v1/taxpayers/{id}")
 	revoked, rk := newKey(a, "GET /api/v1/taxpayers")
 	if err := db.RevokeAPIKey(ctx, rk.ID); err != nil {
 		t.Fatal(err)
@@ -206,6 +208,16 @@ func TestAPI_Keys(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("Audited", func(t *testing.T) {
+		entries, err := db.ListAudit(ctx, audit.Filter{Login: strconv.FormatInt(ka.ID, 10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 || entries[0].Actor.Kind != audit.ActorKey || entries[0].IP != "127.0.0.1" || entries[0].Object.Type != "taxpayer" {
+			t.Errorf("audit of the key's writes = %+v, want one taxpayer record by the key from 127.0.0.1", entries)
+		}
+	})
 
 	t.Run("Manage", func(t *testing.T) {
 		code, made := call(t, "POST", s.URL()+"/api/v1/keys", "bootstrap-key",
