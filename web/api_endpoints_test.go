@@ -150,7 +150,11 @@ func TestAPI_Contacts(t *testing.T) {
 				body: `{"name":"李会计"}`, status: 200, has: []string{`"name":"李会计"`}},
 			{name: "UpdateNumberRefused", actor: "operatorA", method: "PATCH", path: "/api/v1/contacts/" + cA,
 				body: `{"mobile":"` + f.mobile() + `"}`, status: 400, field: "mobile"},
-			{name: "UpdateOutOfScope", actor: "operatorA", method: "PATCH", path: "/api/v1/contacts/" + cB,
+			{name: "UpdateStatusRefused", actor: "operatorA", method: "PATCH", path: "/api/v1/contacts/" + cA,
+			body: `{"status":"active"}`, status: 400, field: "status"},
+		{name: "UpdateChannelRefused", actor: "operatorA", method: "PATCH", path: "/api/v1/contacts/" + cA,
+			body: `{"channel":"window"}`, status: 400, field: "channel"},
+		{name: "UpdateOutOfScope", actor: "operatorA", method: "PATCH", path: "/api/v1/contacts/" + cB,
 				body: `{"name":"x"}`, status: 404},
 
 			{name: "Cancel", actor: "operatorA", method: "POST", path: "/api/v1/contacts/" + cA + "/cancel",

@@ -354,8 +354,10 @@ func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case in.Mobile != nil:
 		err = taxsms.Invalid("mobile", "change a number with POST /api/v1/contacts/{id}/change-number")
-	case in.Status != nil || in.Channel != nil:
+	case in.Status != nil:
 		err = taxsms.Invalid("status", "change the service with POST /api/v1/contacts/{id}/activate or cancel")
+	case in.Channel != nil:
+		err = taxsms.Invalid("channel", "a channel goes with a change of service: activate, change-number or cancel")
 	}
 	if err != nil {
 		s.error(w, r, err)
