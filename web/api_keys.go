@@ -108,12 +108,7 @@ func (s *Server) checkEndpoints(eps []string) error {
 	if len(eps) == 0 {
 		return taxsms.Invalid("endpoints", "name at least one, e.g. \"POST /api/v1/messages\"")
 	}
-	var routes []string
-	for _, rt := range s.apiRoutes() {
-		if !rt.Public {
-			routes = append(routes, rt.Pattern)
-		}
-	}
+	routes := s.apiEndpoints()
 	for _, e := range eps {
 		if !slices.Contains(routes, e) {
 			return taxsms.Invalid("endpoints", "%q is not an endpoint of this API; see GET /api/v1/openapi.json (e.g. %q)", e, routes[0])
@@ -146,4 +141,16 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.error(w, r, taxsms.Errorf(taxsms.ENOTFOUND, "API key %d not found", id))
+}
+
+// apiEndpoints returns the route patterns an API key may be allowed, in
+// the order of the route table: every route that needs authentication.
+func (s *Server) apiEndpoints() []string {
+	var out []string
+	for _, rt := range s.apiRoutes() {
+		if !rt.Public {
+			out = append(out, rt.Pattern)
+		}
+	}
+	return out
 }
