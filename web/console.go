@@ -50,6 +50,9 @@ type Console struct {
 	Issuer   string
 	Location *time.Location   // the bureau's time zone; nil: Asia/Shanghai
 	Now      func() time.Time // nil: time.Now
+	// StatsMaxAge is how long the dashboard's message counts are reused
+	// per scope (0: 30 s; negative: never).
+	StatsMaxAge time.Duration
 
 	logger  *slog.Logger
 	version string
@@ -58,6 +61,7 @@ type Console struct {
 	csrf    *auth.CSRF
 	aead    cipher.AEAD // seals the pending sign-in step
 	flashK  []byte      // signs flash messages
+	stats   statsCache
 }
 
 // LinkHealth is what the dashboard needs of the carrier links: the carrier

@@ -93,11 +93,11 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	if monthStart.Before(since) {
 		since = monthStart
 	}
-	counts, err := c.DB.MessageStats(ctx, since.Time(c.Location), c.Location)
+	counts, at, err := c.messageStats(ctx, since.Time(c.Location))
 	if err != nil {
 		return nil, err
 	}
-	d := &dashboard{AsOf: now, TrendDays: trendDays}
+	d := &dashboard{AsOf: at, TrendDays: trendDays}
 	d.Today, d.Month = newPeriod(), newPeriod()
 	sent := make(map[taxsms.Date]int)
 	delivered := make(map[taxsms.Date]int)
@@ -139,7 +139,7 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	})
 	if r.Actor.Has(auth.PermViewHealth) {
 		d.ShowHealth = true
-		ob, err := c.DB.Outbox(ctx)
+		ob, _, err := c.outboxStats(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,62 @@ func TestCharts(t *testing.T) {
 		if got := niceCeil(n); got != want {
 			t.Errorf("niceCeil(%d) = %d, want %d", n, got, want)
 		}
+	}
+}
+
+func TestCached(t *testing.T) {
+	var e cached[int]
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	loads := 0
+	load := func() (int, error) { loads++; return loads, nil }
+	for _, tt := range []struct {
+		at     time.Duration
+		maxAge time.Duration
+		want   int
+	}{
+		{0, time.Minute, 1},                 // first load
+		{59 * time.Second, time.Minute, 1},  // still fresh
+		{61 * time.Second, time.Minute, 2},  // stale: reloaded
+		{62 * time.Second, -1, 3},           // never reused
+		{62 * time.Second, time.Minute, 2},  // what was kept is fresh
+		{200 * time.Second, time.Minute, 4}, // stale again
+	} {
+		got, _, err := e.get(t0.Add(tt.at), tt.maxAge, load)
+		if err != nil || got != tt.want {
+			t.Errorf("at +%v: get = %d, %v; want %d", tt.at, got, err, tt.want)
+		}
+	}
+	// While one request reloads, another is served the stale value at once.
+	e.refresh.Lock()
+	got, at, _ := e.get(t0.Add(time.Hour), time.Minute, load)
+	e.refresh.Unlock()
+	if got != 4 || !at.Equal(t0.Add(200*time.Second)) {
+		t.Errorf("during a reload: get = %d at %v, want the stale 4", got, at)
+	}
+}
+
+func TestConsole_DashboardMaxAge(t *testing.T) {
+	tc := startConsole(t, func(c *Console) { c.StatsMaxAge = time.Minute })
+	b := tc.browser()
+	b.mustSignIn(tc.users[taxsms.RoleCityAdmin].Login)
+	sent := func() string {
+		t.Helper()
+		m := regexp.MustCompile(`<h2>` + tc.c.cat.T(LangZH, "dash.today_sent") + `</h2><p class="big">(\d+)</p>`).FindStringSubmatch(b.get("/").Body)
+		if m == nil {
+			t.Fatal("no count of today's messages")
+		}
+		return m[1]
+	}
+	if got := sent(); got != "0" {
+		t.Fatalf("sent today = %s, want 0", got)
+	}
+	must(t, tc.db.CreateMessage(context.Background(), &taxsms.Message{Direction: taxsms.MT, Kind: taxsms.KindOther,
+		Priority: taxsms.PriorityBulk, Mobile: "13900000001", OfficeID: tc.users[taxsms.RoleCityAdmin].OfficeID, Body: "x", Segments: 1}))
+	if got := sent(); got != "0" {
+		t.Errorf("sent today within a minute = %s, want the counts reused (0)", got)
+	}
+	tc.clock.Add(time.Minute)
+	if got := sent(); got != "1" {
+		t.Errorf("sent today after a minute = %s, want 1", got)
 	}
 }

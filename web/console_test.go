@@ -41,7 +41,7 @@ func (c *clock) Add(d time.Duration) {
 // city office, a branch, and one user of each role, each with the password
 // "correct horse 1".
 type testConsole struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	c     *Console
 	db    *store.DB
@@ -51,7 +51,7 @@ type testConsole struct {
 
 const testPassword = "correct horse 1"
 
-func startConsole(t *testing.T, configure ...func(*Console)) *testConsole {
+func startConsole(t testing.TB, configure ...func(*Console)) *testConsole {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	clk := &clock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
@@ -100,7 +100,7 @@ func must(t testing.TB, err error) {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
@@ -595,4 +595,33 @@ func TestConsole_NotFound(t *testing.T) {
 	if r := b.get("/static/nothing.css"); r.Status != 404 {
 		t.Errorf("GET /static/nothing.css = %d, want 404", r.Status)
 	}
+}
+
+// FuzzConsole_SignIn posts arbitrary sign-in forms: every answer is a
+// redirect or a page refusing the form (never a 500), and no input comes
+// back unescaped.
+func FuzzConsole_SignIn(f *testing.F) {
+	tc := startConsole(f)
+	f.Add("demo.operator", testPassword, "/")
+	f.Add("demo.operator", "wrong", "//evil.example")
+	f.Add("<script>alert(1)</script>", "\x00\xff", "javascript:alert(1)")
+	f.Add("", "", "")
+	f.Add(strings.Repeat("a", 100), strings.Repeat("p", 2000), "/\\evil")
+	f.Fuzz(func(t *testing.T, login, password, next string) {
+		b := tc.browser()
+		b.t = t
+		r := b.post("/login", url.Values{"login": {login}, "password": {password}, "next": {next}})
+		switch r.Status {
+		case http.StatusSeeOther:
+			if loc := r.Location; !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
+				t.Errorf("redirect to %q", loc)
+			}
+		case http.StatusBadRequest, http.StatusUnauthorized:
+			if strings.Contains(login, "<") && strings.Contains(r.Body, login) || strings.Contains(login, `"`) && strings.Contains(r.Body, `value="`+login) {
+				t.Errorf("login %q shown unescaped", login)
+			}
+		default:
+			t.Errorf("POST /login = %d\n%s", r.Status, r.Body)
+		}
+	})
 }
