@@ -21,8 +21,8 @@ type bar struct {
 // the chart's accessible name.
 func barChart(title string, bars []bar) template.HTML {
 	const (
-		width, labelW, valueW = 640, 200, 70
-		rowH, barH, pad       = 28, 18, 4
+		width, labelW, valueW = 460, 120, 64
+		rowH, barH, pad       = 24, 16, 4
 	)
 	max := 0
 	for _, b := range bars {
@@ -63,8 +63,8 @@ type series struct {
 // accessible name.
 func timeChart(title string, days []string, ss []series) template.HTML {
 	const (
-		width, height       = 640, 220
-		left, right, top, b = 48, 12, 12, 28
+		width, height       = 1000, 240
+		left, right, top, b = 56, 16, 12, 28
 	)
 	max := 0
 	for _, sr := range ss {
@@ -89,8 +89,15 @@ func timeChart(title string, days []string, ss []series) template.HTML {
 		fmt.Fprintf(&s, `<line class="chart-grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, left, width-right, y(v), y(v))
 		fmt.Fprintf(&s, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y(v)+4, formatInt(v))
 	}
-	for i := 0; i < n; i += maxInt(1, n/6) {
+	step := maxInt(1, n/7)
+	for i := 0; i < n; i += step {
+		if i != n-1 && n-1-i < step/2 {
+			continue // too close to the last day's label
+		}
 		fmt.Fprintf(&s, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), height-8, esc(days[i]))
+	}
+	if n > 1 && (n-1)%step != 0 {
+		fmt.Fprintf(&s, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="end">%s</text>`, x(n-1), height-8, esc(days[n-1]))
 	}
 	for k, sr := range ss {
 		if len(sr.Values) == 0 {
@@ -115,14 +122,14 @@ func timeChart(title string, days []string, ss []series) template.HTML {
 	return template.HTML(s.String())
 }
 
-// niceCeil rounds n up to 1, 2 or 5 times a power of ten (at least 1), for
-// an axis' top.
+// niceCeil rounds n up to 1, 2, 4, 5, 6 or 8 times a power of ten (at
+// least 1), for an axis' top.
 func niceCeil(n int) int {
 	if n <= 1 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(float64(n))))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 2, 4, 5, 6, 8, 10} {
 		if v := int(m * p); v >= n {
 			return v
 		}

@@ -107,7 +107,7 @@ func TestCharts(t *testing.T) {
 	if strings.Count(l, "<path") != 2 || !strings.Contains(l, ">20<") {
 		t.Errorf("time chart: want 2 paths and an axis up to 20: %s", l)
 	}
-	for n, want := range map[int]int{0: 1, 1: 1, 7: 10, 12: 20, 45: 50, 100: 100, 101: 200, 999: 1000} {
+	for n, want := range map[int]int{0: 1, 1: 1, 7: 8, 12: 20, 45: 50, 100: 100, 101: 200, 568: 600, 999: 1000} {
 		if got := niceCeil(n); got != want {
 			t.Errorf("niceCeil(%d) = %d, want %d", n, got, want)
 		}
