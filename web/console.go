@@ -435,6 +435,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	mux.HandleFunc("/", c.notFound)
 	c.authRoutes(mux)
 	c.handle(mux, "GET /{$}", "", c.handleDashboard)
+	c.handle(mux, "POST /reveal", auth.PermRevealNumbers, c.handleReveal)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

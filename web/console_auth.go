@@ -11,7 +11,6 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"taxsms"
-	"taxsms/audit"
 	"taxsms/auth"
 )
 
@@ -427,8 +426,7 @@ func (c *Console) handlePassword(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	who := audit.User(r.Actor.UserID, r.Actor.Login, r.Actor.Role)
-	if err := c.DB.SetPasswordHash(ctx, r.Actor.UserID, hash, who, "changed own password in the console from "+r.Actor.IP); err != nil {
+	if err := c.DB.ChangePassword(ctx, r.Actor.UserID, hash); err != nil {
 		return err
 	}
 	c.redirect(w, r, "/", "password.changed")

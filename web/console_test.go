@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -70,7 +71,7 @@ func startConsole(t testing.TB, configure ...func(*Console)) *testConsole {
 		if role == taxsms.RoleCityAdmin || role == taxsms.RoleAuditor || role == taxsms.RoleMaintainer {
 			office = city.ID
 		}
-		u := &taxsms.User{Login: "demo." + string(role), Name: "用户" + string(role), OfficeID: office, Role: role}
+		u := &taxsms.User{Login: "demo." + string(role), Name: "用户" + string(role), OfficeID: office, Role: role, Mobile: "13912345678"}
 		must(t, db.CreateUser(ctx, u))
 		must(t, db.SetPasswordHash(ctx, u.ID, hash, audit.System, "test"))
 		tc.users[role] = u
@@ -624,4 +625,51 @@ func FuzzConsole_SignIn(f *testing.F) {
 			t.Errorf("POST /login = %d\n%s", r.Status, r.Body)
 		}
 	})
+}
+
+func TestConsole_Reveal(t *testing.T) {
+	tc := startConsole(t)
+	op := tc.users[taxsms.RoleOperator]
+	admin := tc.browser()
+	admin.mustSignIn(tc.users[taxsms.RoleCityAdmin].Login)
+	token := admin.csrf("/")
+	form := url.Values{"csrf_token": {token}, "kind": {"user"}, "id": {fmt.Sprint(op.ID)}, "next": {"/users"}}
+	if r := admin.post("/reveal", form); r.Status != http.StatusBadRequest || strings.Contains(r.Body, "13912345678") || !strings.Contains(r.Body, `id="f-reason-error"`) {
+		t.Errorf("reveal without a reason = %d, want 400 asking for one", r.Status)
+	}
+	form.Set("reason", "纳税人来电核实")
+	r := admin.post("/reveal", form)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "13912345678") || !strings.Contains(r.Body, `href="/users"`) {
+		t.Errorf("reveal = %d, want 200 with the full number and the way back\n%s", r.Status, r.Body)
+	}
+	got := 0
+	for e, err := range tc.db.ExportAudit(context.Background(), audit.Filter{Action: audit.NumberRevealed}) {
+		must(t, err)
+		if strings.Contains(e.Detail, "139****5678") && strings.Contains(e.Detail, "纳税人来电核实") && e.IP != "" {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Errorf("audit records of the reveal = %d, want 1 with the masked number, the reason and the address", got)
+	}
+	b := tc.browser()
+	b.mustSignIn(op.Login)
+	form.Set("csrf_token", b.csrf("/"))
+	if r := b.post("/reveal", form); r.Status != http.StatusForbidden || strings.Contains(r.Body, "13912345678") {
+		t.Errorf("operator's reveal = %d, want 403", r.Status)
+	}
+
+	// The partial offers the form only to those who may reveal.
+	tmpl, _ := tc.c.tmpl.page(LangEN, "dashboard")
+	for _, tt := range []struct {
+		perms []auth.Permission
+		want  bool
+	}{{[]auth.Permission{auth.PermRevealNumbers}, true}, {nil, false}} {
+		var buf strings.Builder
+		p := &Page{Actor: &auth.Actor{Permissions: tt.perms}, CSRF: "tok", RequestURI: "/taxpayers/1"}
+		must(t, tmpl.ExecuteTemplate(&buf, "reveal", p.Reveal("contact", 7)))
+		if got := strings.Contains(buf.String(), `action="/reveal"`) && strings.Contains(buf.String(), `value="tok"`); got != tt.want {
+			t.Errorf("reveal partial with %v: form shown = %v, want %v: %s", tt.perms, got, tt.want, buf.String())
+		}
+	}
 }
