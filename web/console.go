@@ -155,18 +155,53 @@ func (c *Console) handle(mux *http.ServeMux, pattern string, perm auth.Permissio
 }
 
 // handlePublic registers a page that needs no session (the sign-in steps).
-// It is CSRF-checked for the origin only (there is no session token yet).
+// Its forms carry the token of the browser's pre-session cookie (see
+// preSession), which render puts in them; a POST without it is refused.
 func (c *Console) handlePublic(mux *http.ServeMux, pattern string, h HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, hr *http.Request) {
 		r := c.request(hr)
-		if err := c.csrf.Check(hr, ""); err != nil {
-			c.fail(w, r, errCSRF)
+		if err := c.checkPreSession(hr); err != nil {
+			c.fail(w, r, err)
 			return
 		}
 		if err := h(w, r); err != nil {
 			c.fail(w, r, err)
 		}
 	})
+}
+
+// preCookie holds a random id given to a browser before it signs in, so
+// that the forms before a session (sign-in, second factor, language) carry
+// a CSRF token too (auth.CSRF.Token of this id).
+const preCookie = "taxsms_pre"
+
+// preSession returns r's pre-session id, setting a new one on w if it has
+// none.
+func (c *Console) preSession(w http.ResponseWriter, r *http.Request) string {
+	if k, err := r.Cookie(preCookie); err == nil && auth.ValidSessionID(k.Value) {
+		return k.Value
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	id := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: preCookie, Value: id, Path: "/", HttpOnly: true, Secure: c.Sessions.Secure, SameSite: http.SameSiteStrictMode})
+	return id
+}
+
+// checkPreSession returns errCSRF unless r may proceed without a session: a
+// GET, or a POST from this site carrying the token of its pre-session id.
+func (c *Console) checkPreSession(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	k, err := r.Cookie(preCookie)
+	if err != nil || !auth.ValidSessionID(k.Value) {
+		return errCSRF
+	}
+	if c.csrf.Check(r, k.Value) != nil {
+		return errCSRF
+	}
+	return nil
 }
 
 // request returns the console request of hr before the session is known:
@@ -402,6 +437,8 @@ func (c *Console) render(w http.ResponseWriter, r *Request, status int, name str
 	p.Version = c.version
 	if r.sessionID != "" {
 		p.CSRF = c.csrf.Token(r.sessionID)
+	} else {
+		p.CSRF = c.csrf.Token(c.preSession(w, r.Request))
 	}
 	if f := c.takeFlash(w, r); f != nil {
 		p.Flash = append(p.Flash, *f)

@@ -153,15 +153,15 @@ func (c *Console) startPending(w http.ResponseWriter, r *Request, p pending, to 
 	return nil
 }
 
-// pendingOf returns the pending sign-in of r at stage and its cookie value,
-// or false if there is none (or it expired).
-func (c *Console) pendingOf(r *Request, stage string) (pending, string, bool) {
+// pendingOf returns the pending sign-in of r at stage, or false if there is
+// none (or it expired).
+func (c *Console) pendingOf(r *Request, stage string) (pending, bool) {
 	var p pending
 	k, err := r.Cookie(pendingCookie)
 	if err != nil || c.unseal("pending", k.Value, &p) != nil || p.Stage != stage || c.Now().Unix() > p.Exp {
-		return p, "", false
+		return p, false
 	}
-	return p, k.Value, true
+	return p, true
 }
 
 func (c *Console) clearPending(w http.ResponseWriter) {
@@ -191,19 +191,16 @@ func (c *Console) startSession(w http.ResponseWriter, r *Request, userID int64, 
 // handleTOTPStep serves GET and POST /login/totp: the second factor's code
 // after the password. A wrong code counts as a failed sign-in.
 func (c *Console) handleTOTPStep(w http.ResponseWriter, r *Request) error {
-	p, token, ok := c.pendingOf(r, "totp")
+	p, ok := c.pendingOf(r, "totp")
 	if !ok {
 		c.redirect(w, r, "/login", "signin.again")
 		return nil
 	}
 	f := newForm(r, "code")
-	page := &Page{Title: "totp.step_title", Form: f, CSRF: c.csrf.Token(token)}
+	page := &Page{Title: "totp.step_title", Form: f}
 	if r.Method == http.MethodGet {
 		c.render(w, r, http.StatusOK, "sign_in_totp", page)
 		return nil
-	}
-	if err := c.csrf.Check(r.Request, token); err != nil {
-		return errCSRF
 	}
 	ctx, now := r.Context(), c.Now()
 	rec, err := c.DB.LoginRecord(ctx, p.Login)
@@ -287,19 +284,16 @@ func qrSVG(text string) template.HTML {
 // handleEnrolStep serves GET and POST /login/enrol: a user whose role must
 // use a second factor and has none enrols one before the session starts.
 func (c *Console) handleEnrolStep(w http.ResponseWriter, r *Request) error {
-	p, token, ok := c.pendingOf(r, "enrol")
+	p, ok := c.pendingOf(r, "enrol")
 	if !ok {
 		c.redirect(w, r, "/login", "signin.again")
 		return nil
 	}
 	f := newForm(r, "code")
-	page := &Page{Title: "totp.enrol_title", Form: f, CSRF: c.csrf.Token(token), Data: c.totpView(c.Issuer, p.Login, p.Secret)}
+	page := &Page{Title: "totp.enrol_title", Form: f, Data: c.totpView(c.Issuer, p.Login, p.Secret)}
 	if r.Method == http.MethodGet {
 		c.render(w, r, http.StatusOK, "sign_in_enrol", page)
 		return nil
-	}
-	if err := c.csrf.Check(r.Request, token); err != nil {
-		return errCSRF
 	}
 	step, err := auth.VerifyTOTP(p.Secret, f.Get("code"), c.Now(), 0)
 	if err != nil {
@@ -439,7 +433,7 @@ func (c *Console) handlePassword(w http.ResponseWriter, r *Request) error {
 func (c *Console) handleLang(w http.ResponseWriter, hr *http.Request) {
 	r, err := c.session(w, hr)
 	signedIn := err == nil
-	if err := c.csrf.Check(hr, r.sessionID); err != nil {
+	if signedIn && c.csrf.Check(hr, r.sessionID) != nil || !signedIn && c.checkPreSession(hr) != nil {
 		c.fail(w, r, errCSRF)
 		return
 	}

@@ -62,9 +62,11 @@ func BenchmarkConsole_Dashboard(b *testing.B) {
 	must(b, c.open(slog.New(slog.NewTextHandler(io.Discard, nil)), "bench"))
 	mux := http.NewServeMux()
 	c.register(mux)
+	pre := "p" + strings.Repeat("0", 42) // a pre-session id of the right form
 	w := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"login": {"admin"}, "password": {testPassword}}.Encode()))
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"login": {"admin"}, "password": {testPassword}, "csrf_token": {c.csrf.Token(pre)}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: preCookie, Value: pre})
 	mux.ServeHTTP(w, req)
 	var session *http.Cookie
 	for _, k := range w.Result().Cookies() {

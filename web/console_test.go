@@ -158,10 +158,10 @@ func (b *browser) csrf(path string) string {
 	return m[1]
 }
 
-// signIn posts the login form and returns the answer.
+// signIn loads the sign-in page, posts its form and returns the answer.
 func (b *browser) signIn(login, password string) response {
 	b.t.Helper()
-	return b.post("/login", url.Values{"login": {login}, "password": {password}})
+	return b.post("/login", url.Values{"csrf_token": {b.csrf("/login")}, "login": {login}, "password": {password}})
 }
 
 // mustSignIn signs in with the test password and fails unless it leads to
@@ -213,12 +213,12 @@ func TestConsole_SignIn(t *testing.T) {
 	})
 	t.Run("Next", func(t *testing.T) {
 		b := tc.browser()
-		r := b.post("/login", url.Values{"login": {op.Login}, "password": {testPassword}, "next": {"/account/password"}})
+		r := b.post("/login", url.Values{"csrf_token": {b.csrf("/login")}, "login": {op.Login}, "password": {testPassword}, "next": {"/account/password"}})
 		if r.Location != "/account/password" {
 			t.Errorf("sign in with next = %q, want /account/password", r.Location)
 		}
 		b = tc.browser()
-		r = b.post("/login", url.Values{"login": {op.Login}, "password": {testPassword}, "next": {"//evil.example/"}})
+		r = b.post("/login", url.Values{"csrf_token": {b.csrf("/login")}, "login": {op.Login}, "password": {testPassword}, "next": {"//evil.example/"}})
 		if r.Location != "/" {
 			t.Errorf("sign in with next //evil.example/ = %q, want /", r.Location)
 		}
@@ -416,11 +416,32 @@ func TestConsole_CSRF(t *testing.T) {
 	if r := b.do(req); r.Status != http.StatusForbidden {
 		t.Errorf("cross-site POST with the token = %d, want 403", r.Status)
 	}
-	req, _ = http.NewRequest("POST", b.base+"/login", strings.NewReader("login=a&password=b"))
+	// Before sign-in, the forms carry the token of the browser's
+	// pre-session cookie.
+	b2 := tc.browser()
+	login := url.Values{"login": {tc.users[taxsms.RoleOperator].Login}, "password": {testPassword}}
+	if r := b2.post("/login", login); r.Status != http.StatusForbidden {
+		t.Errorf("sign-in without a pre-session cookie = %d, want 403", r.Status)
+	}
+	preToken := b2.csrf("/login")
+	for _, token := range []string{"", "forged"} {
+		login.Set("csrf_token", token)
+		if r := b2.post("/login", login); r.Status != http.StatusForbidden {
+			t.Errorf("sign-in with token %q = %d, want 403", token, r.Status)
+		}
+	}
+	login.Set("csrf_token", preToken)
+	req, _ = http.NewRequest("POST", b.base+"/login", strings.NewReader(login.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	if r := b.do(req); r.Status != http.StatusForbidden {
+	if r := b2.do(req); r.Status != http.StatusForbidden {
 		t.Errorf("cross-site sign-in = %d, want 403", r.Status)
+	}
+	if r := b2.post("/login", login); r.Status != http.StatusSeeOther {
+		t.Errorf("sign-in with the pre-session token = %d, want 303", r.Status)
+	}
+	if r := b2.post("/lang", url.Values{"lang": {"en"}}); r.Status != http.StatusForbidden {
+		t.Errorf("language switch without token = %d, want 403", r.Status)
 	}
 	if r := b.get("/"); r.Status != 200 {
 		t.Errorf("still signed in after refused sign-outs: GET / = %d", r.Status)
@@ -494,7 +515,10 @@ func TestConsole_Language(t *testing.T) {
 		t.Fatalf("default language is not Chinese")
 	}
 	// Before sign-in the browser remembers the choice.
-	r := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}})
+	if r := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}}); r.Status != http.StatusForbidden {
+		t.Errorf("POST /lang without token = %d, want 403", r.Status)
+	}
+	r := b.post("/lang", url.Values{"csrf_token": {b.csrf("/login")}, "lang": {"en"}, "next": {"/login"}})
 	if r.Status != http.StatusSeeOther || r.Location != "/login" {
 		t.Fatalf("POST /lang = %d → %q", r.Status, r.Location)
 	}
@@ -611,7 +635,7 @@ func FuzzConsole_SignIn(f *testing.F) {
 	f.Fuzz(func(t *testing.T, login, password, next string) {
 		b := tc.browser()
 		b.t = t
-		r := b.post("/login", url.Values{"login": {login}, "password": {password}, "next": {next}})
+		r := b.post("/login", url.Values{"csrf_token": {b.csrf("/login")}, "login": {login}, "password": {password}, "next": {next}})
 		switch r.Status {
 		case http.StatusSeeOther:
 			if loc := r.Location; !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"taxsms"
@@ -103,7 +104,12 @@ func checkSignIns(ctx context.Context, base string, accounts []demoAccount) (int
 	for _, a := range accounts {
 		jar, _ := cookiejar.New(nil)
 		c := &http.Client{Jar: jar}
-		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/login", strings.NewReader(url.Values{"login": {a.Login}, "password": {a.Password}}.Encode()))
+		token, err := formToken(ctx, c, base+"/login")
+		if err != nil {
+			return n, err
+		}
+		form := url.Values{"csrf_token": {token}, "login": {a.Login}, "password": {a.Password}}
+		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		resp, err := c.Do(req) // follows the redirect to the dashboard
 		if err != nil {
@@ -117,4 +123,22 @@ func checkSignIns(ctx context.Context, base string, accounts []demoAccount) (int
 		n++
 	}
 	return n, nil
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// formToken loads the page at url and returns the CSRF token of its form.
+func formToken(ctx context.Context, c *http.Client, url string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		return "", fmt.Errorf("GET %s: %d, no form token", url, resp.StatusCode)
+	}
+	return string(m[1]), nil
 }
