@@ -47,6 +47,12 @@ type statusCount struct {
 	N      int
 }
 
+// trendRow is one day of the trend chart, for its table.
+type trendRow struct {
+	Day             taxsms.Date
+	Sent, Delivered int
+}
+
 // queueDepth is the outbox's waiting messages of one priority.
 type queueDepth struct {
 	Priority taxsms.Priority
@@ -58,6 +64,7 @@ type dashboard struct {
 	Today, Month *period
 	Trend        template.HTML // the last 30 days, SVG
 	TrendDays    int
+	TrendRows    []trendRow // the chart's figures, newest first
 	Queue        []queueDepth // nil when the user may not see the queue
 	QueueTotal   int
 	Unmatched    int
@@ -132,6 +139,7 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	for day := trendStart; !today.Before(day); day = taxsms.DateOf(day.Time(time.UTC).AddDate(0, 0, 1)) {
 		days = append(days, day.Time(time.UTC).Format("01-02"))
 		sentV, delivV = append(sentV, sent[day]), append(delivV, delivered[day])
+		d.TrendRows = append([]trendRow{{Day: day, Sent: sent[day], Delivered: delivered[day]}}, d.TrendRows...)
 	}
 	d.Trend = timeChart(c.T(r, "dash.chart_trend", trendDays), days, []series{
 		{Label: c.T(r, "dash.series_sent"), Class: "chart-area", Values: sentV},

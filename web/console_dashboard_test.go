@@ -67,6 +67,9 @@ func TestConsole_Dashboard(t *testing.T) {
 					t.Errorf("dashboard lacks %s", want)
 				}
 			}
+			if row := `<th scope="row">2026-11-23</th><td class="n">2</td>`; strings.Contains(r.Body, row) != tt.unpaidShown {
+				t.Errorf("trend table row of 23 November shown = %v, want %v", !tt.unpaidShown, tt.unpaidShown)
+			}
 			if got := strings.Contains(r.Body, "mobile-cmpp") && strings.Contains(r.Body, "login refused: &lt;bad&gt;"); got != tt.health {
 				t.Errorf("links shown = %v, want %v", got, tt.health)
 			}

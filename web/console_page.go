@@ -301,7 +301,8 @@ func parseTemplates(fsys fs.FS, cat *Catalog, funcs func(lang string) template.F
 //	field FORM "name" "label.key" "type" opts...
 //	                       the view of one form field for {{template "field"}};
 //	                       opts: "required", "autofocus", "autocomplete=…",
-//	                       "inputmode=…", "hint=key"
+//	                       "inputmode=…", "hint=key"; a field in error takes
+//	                       the focus
 func (c *Console) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t":    func(key string, args ...any) string { return c.cat.T(lang, key, args...) },
@@ -337,13 +338,17 @@ func (c *Console) funcs(lang string) template.FuncMap {
 				}
 				v.Error = f.Errors[name]
 			}
+			// A form shown again with errors puts the focus on the first
+			// field in error (the first autofocus of a page wins).
+			fieldErrors := f != nil && len(f.Errors) > 0
+			v.Autofocus = fieldErrors && v.Error != ""
 			for _, o := range opts {
 				k, val, _ := strings.Cut(o, "=")
 				switch k {
 				case "required":
 					v.Required = true
 				case "autofocus":
-					v.Autofocus = true
+					v.Autofocus = v.Autofocus || !fieldErrors
 				case "autocomplete":
 					v.Autocomplete = val
 				case "inputmode":
