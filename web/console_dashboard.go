@@ -64,7 +64,7 @@ type dashboard struct {
 	Today, Month *period
 	Trend        template.HTML // the last 30 days, SVG
 	TrendDays    int
-	TrendRows    []trendRow // the chart's figures, newest first
+	TrendRows    []trendRow   // the chart's figures, newest first
 	Queue        []queueDepth // nil when the user may not see the queue
 	QueueTotal   int
 	Unmatched    int
