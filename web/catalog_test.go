@@ -58,7 +58,7 @@ func TestCatalog(t *testing.T) {
 	for _, k := range taxsms.Kinds {
 		want = append(want, "kind."+string(k))
 	}
-	for _, s := range statuses {
+	for _, s := range messageStatuses {
 		want = append(want, "status."+string(s))
 	}
 	for _, r := range taxsms.Roles {

@@ -273,7 +273,7 @@ func (c *Console) session(w http.ResponseWriter, hr *http.Request) (*Request, er
 		}
 		return r, err
 	}
-	a.IP = clientIP(hr)
+	a.IP = requestIP(hr)
 	if l := parseLang(a.Lang); l != "" {
 		r.Lang = l
 	}
@@ -282,8 +282,8 @@ func (c *Console) session(w http.ResponseWriter, hr *http.Request) (*Request, er
 	return r, nil
 }
 
-// clientIP returns the address of the connection's peer, without the port.
-func clientIP(r *http.Request) string {
+// requestIP returns the address of the connection's peer, without the port.
+func requestIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -464,6 +464,18 @@ func (c *Console) render(w http.ResponseWriter, r *Request, status int, name str
 	h.Set("Content-Language", p.HTMLLang)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// openConsole prepares s.Console, if set, and adds its routes to mux.
+func (s *Server) openConsole(mux *http.ServeMux) error {
+	if s.Console == nil {
+		return nil
+	}
+	if err := s.Console.open(s.Logger, s.Version); err != nil {
+		return err
+	}
+	s.Console.register(mux)
+	return nil
 }
 
 // register adds the console's routes to mux.

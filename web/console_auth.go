@@ -81,7 +81,7 @@ func (c *Console) handleSignIn(w http.ResponseWriter, r *Request) error {
 		c.render(w, r, http.StatusBadRequest, "sign_in", page)
 		return nil
 	}
-	ctx, now, ip := r.Context(), c.Now(), clientIP(r.Request)
+	ctx, now, ip := r.Context(), c.Now(), requestIP(r.Request)
 	refuse := func(userID int64, st auth.LoginState, reason string) error {
 		if err := c.DB.RecordSignInFailure(ctx, login, userID, st, ip, reason); err != nil {
 			return err
@@ -172,7 +172,7 @@ func (c *Console) clearPending(w http.ResponseWriter) {
 // factor's step when one was used), its cookie set, and the browser sent
 // to next.
 func (c *Console) startSession(w http.ResponseWriter, r *Request, userID int64, lang string, step int64, next string) error {
-	id, s, err := auth.NewSession(userID, clientIP(r.Request), r.UserAgent(), c.Now())
+	id, s, err := auth.NewSession(userID, requestIP(r.Request), r.UserAgent(), c.Now())
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (c *Console) handleTOTPStep(w http.ResponseWriter, r *Request) error {
 		c.render(w, r, http.StatusBadRequest, "sign_in_totp", page)
 		return nil
 	case taxsms.EUNAUTHORIZED:
-		if err := c.DB.RecordSignInFailure(ctx, p.Login, rec.User.ID, c.Lockout.Failed(rec.State, now), clientIP(r.Request), "wrong second-factor code"); err != nil {
+		if err := c.DB.RecordSignInFailure(ctx, p.Login, rec.User.ID, c.Lockout.Failed(rec.State, now), requestIP(r.Request), "wrong second-factor code"); err != nil {
 			return err
 		}
 		f.Fail("code", c.T(r, "totp.wrong"))
@@ -308,7 +308,7 @@ func (c *Console) handleEnrolStep(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	a.IP = clientIP(r.Request)
+	a.IP = requestIP(r.Request)
 	if err := c.DB.SetTOTP(auth.NewContext(r.Context(), a), p.UserID, p.Secret, step); err != nil {
 		return err
 	}

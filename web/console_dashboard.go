@@ -11,9 +11,9 @@ import (
 	"taxsms/carrier"
 )
 
-// statuses lists the statuses of messages in the order of their life, for
+// messageStatuses lists the messageStatuses of messages in the order of their life, for
 // tables and charts.
-var statuses = []taxsms.Status{
+var messageStatuses = []taxsms.Status{
 	taxsms.StatusScheduled, taxsms.StatusQueued, taxsms.StatusHeld, taxsms.StatusSending,
 	taxsms.StatusSubmitted, taxsms.StatusDelivered, taxsms.StatusFailed, taxsms.StatusExpired,
 	taxsms.StatusRejected, taxsms.StatusCancelled, taxsms.StatusReceived,
@@ -187,13 +187,13 @@ func (p *period) finish() {
 	for _, k := range taxsms.Kinds {
 		p.ByKind = append(p.ByKind, kindCount{Kind: k, N: p.byKind[k]})
 	}
-	for _, s := range statuses {
+	for _, s := range messageStatuses {
 		if n := p.byStatus[s]; n > 0 {
 			p.ByStatus = append(p.ByStatus, statusCount{Status: s, N: n})
 		}
 	}
 	for s, n := range p.byStatus {
-		if !slices.Contains(statuses, s) {
+		if !slices.Contains(messageStatuses, s) {
 			p.ByStatus = append(p.ByStatus, statusCount{Status: s, N: n})
 		}
 	}

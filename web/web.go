@@ -50,15 +50,12 @@ func (s *Server) Open() error {
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	if s.Console != nil {
-		if err := s.Console.open(s.Logger, s.Version); err != nil {
-			ln.Close()
-			return err
-		}
-		s.Console.register(mux)
-	}
 	s.ln = ln
+	mux := http.NewServeMux()
+	if err := s.openConsole(mux); err != nil {
+		ln.Close()
+		return err
+	}
 	mux.HandleFunc("GET /api/v1/status", s.handleStatusJSON)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.handleReady)

@@ -263,13 +263,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
-	console, err := m.console(router)
-	if err != nil {
-		return err
-	}
 	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Messages: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
-		Logger: m.Logger, Version: Version(), Console: console}
+		Logger: m.Logger, Version: Version()}
+	if m.Web.Console, err = m.console(router); err != nil {
+		return err
+	}
 	if err := m.Web.Open(); err != nil {
 		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
 	}
