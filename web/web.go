@@ -1,12 +1,11 @@
-// Package web serves taxsms over HTTP. Until the console exists it serves a
-// status page and the health checks.
+// Package web serves taxsms over HTTP: the staff console (server-rendered
+// pages, see Console), the REST API, the health checks and the metrics.
 package web
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,6 +39,8 @@ type Server struct {
 	Ready   func(ctx context.Context) error
 	Logger  *slog.Logger
 	Version string
+	// Console serves the staff console at /; nil serves none.
+	Console *Console
 
 	ln  net.Listener
 	srv *http.Server
@@ -54,7 +55,10 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.handleStatus)
+	if err := s.openConsole(mux); err != nil {
+		ln.Close()
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	s.registerAPI(mux, s.authenticate)
@@ -93,7 +97,7 @@ func securityHeaders(h http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.ServeHTTP(w, r)
 	})
 }
@@ -136,30 +140,4 @@ func (s *Server) handleStatusJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>12366 短信平台 · taxsms</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;color:#222}
-td{padding:.3rem 1rem}td:last-child{text-align:right;font-variant-numeric:tabular-nums}</style></head>
-<body><h1>12366 纳税服务短信平台</h1><p>taxsms {{.Version}} · {{.Engine}}</p>
-<table>
-<tr><td>税务机关 Offices</td><td>{{.Counts.Offices}}</td></tr>
-<tr><td>工作人员 Staff</td><td>{{.Counts.Users}}</td></tr>
-<tr><td>纳税人 Taxpayers</td><td>{{.Counts.Taxpayers}}</td></tr>
-<tr><td>联系人 Contacts</td><td>{{.Counts.Contacts}}</td></tr>
-<tr><td>短信 Messages</td><td>{{.Counts.Messages}}</td></tr>
-</table></body></html>
-`))
-
-// handleStatus serves GET /, the status page.
-func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.status(r.Context())
-	if err != nil {
-		s.Logger.Error("status", "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	statusPage.Execute(w, st)
 }
