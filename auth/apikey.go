@@ -145,7 +145,9 @@ var apiKeyPermissions = []Permission{PermSendJurisdiction, PermManageTaxpayers, 
 func APIKeyPermissions() []Permission { return append([]Permission(nil), apiKeyPermissions...) }
 
 // Actor returns the actor a request made with k acts as: no user, no role,
-// the key's office subtree (see Actor.Access) and APIKeyPermissions.
+// the key's office subtree (see Actor.Access), APIKeyPermissions and the
+// key's Endpoints (see Actor.CanCall).
 func (k APIKey) Actor() *Actor {
-	return &Actor{Login: "key:" + k.Name, OfficeID: k.OfficeID, OfficePath: k.OfficePath, Permissions: APIKeyPermissions(), APIKeyID: k.ID}
+	return &Actor{Login: "key:" + k.Name, OfficeID: k.OfficeID, OfficePath: k.OfficePath, Permissions: APIKeyPermissions(), APIKeyID: k.ID,
+		Endpoints: append([]string(nil), k.Endpoints...)}
 }

@@ -69,6 +69,15 @@ type Actor struct {
 	OfficePath  string // Path of the office, "/1/5/"; the subtree the actor may reach
 	Permissions []Permission
 	APIKeyID    int64 // the key this actor authenticated with; 0 for a user
+	// Endpoints are the route patterns an API key's actor may call (see
+	// CanCall); nil for a user.
+	Endpoints []string
+	// IP is the client address of the request, recorded in the audit
+	// archive; "" for the command line and the system.
+	IP string
+	// Lang is the user's language for the console, "zh" or "en"; "" for an
+	// API key.
+	Lang string
 }
 
 // UserActor returns the actor a user acts as, in the office whose Path is
@@ -89,6 +98,16 @@ func UserActor(u *taxsms.User, officePath string, perms []Permission) *Actor {
 // Has reports whether a holds p. The system (nil) holds everything.
 func (a *Actor) Has(p Permission) bool {
 	return a == nil || slices.Contains(a.Permissions, p)
+}
+
+// CanCall reports whether a may call the API route pattern with method:
+// users and the system may call every route (their permissions and scope
+// decide the rest), an API key only those it lists (APIKey.Allows).
+func (a *Actor) CanCall(method, pattern string) bool {
+	if a == nil || a.APIKeyID == 0 {
+		return true
+	}
+	return APIKey{Endpoints: a.Endpoints}.Allows(method, pattern)
 }
 
 // Require returns nil if a holds p, and otherwise an EFORBIDDEN error naming

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,14 +12,8 @@ import (
 	"time"
 
 	"taxsms"
-	"taxsms/store"
+	"taxsms/auth"
 )
-
-// MessageStore is what the messages API needs of the store.
-type MessageStore interface {
-	CreateMessages(ctx context.Context, msgs []*taxsms.Message) ([]bool, error)
-	FindMessage(ctx context.Context, id int64) (*taxsms.Message, error)
-}
 
 // Notifier is told when new messages are queued (the dispatcher).
 type Notifier interface{ Notify() }
@@ -45,21 +38,38 @@ type messageIn struct {
 	ExpiresAt      string `json:"expires_at,omitempty"` // RFC 3339
 }
 
-// messageOut is a message as the API shows it: the number masked.
+// messageView is a message as the API lists it: the number masked.
+type messageView struct {
+	ID         int64     `json:"id"`
+	Direction  string    `json:"direction"`
+	Kind       string    `json:"kind"`
+	Priority   int       `json:"priority"`
+	Mobile     string    `json:"mobile"`
+	Body       string    `json:"body"`
+	Segments   int       `json:"segments"`
+	Status     string    `json:"status"`
+	TaxpayerID int64     `json:"taxpayer_id,omitempty"`
+	ContactID  int64     `json:"contact_id,omitempty"`
+	OfficeID   int64     `json:"office_id,omitempty"`
+	AuthorID   int64     `json:"author_id,omitempty"`
+	Carrier    string    `json:"carrier,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	Created    time.Time `json:"created_at"`
+	Updated    time.Time `json:"updated_at"`
+}
+
+func viewMessage(m *taxsms.Message) messageView {
+	return messageView{ID: m.ID, Direction: string(m.Direction), Kind: string(m.Kind), Priority: int(m.Priority),
+		Mobile: taxsms.MaskMobile(m.Mobile), Body: m.Body, Segments: m.Segments, Status: string(m.Status),
+		TaxpayerID: m.TaxpayerID, ContactID: m.ContactID, OfficeID: m.OfficeID, AuthorID: m.AuthorID,
+		Carrier: string(m.Carrier), Error: m.Error, Created: m.CreatedAt, Updated: m.UpdatedAt}
+}
+
+// messageOut is one message with its status timeline and parts.
 type messageOut struct {
-	ID        int64      `json:"id"`
-	Direction string     `json:"direction"`
-	Kind      string     `json:"kind"`
-	Priority  int        `json:"priority"`
-	Mobile    string     `json:"mobile"`
-	Body      string     `json:"body"`
-	Segments  int        `json:"segments"`
-	Status    string     `json:"status"`
-	Carrier   string     `json:"carrier,omitempty"`
-	Error     string     `json:"error,omitempty"`
-	Timeline  []eventOut `json:"timeline"`
-	Parts     []partOut  `json:"parts,omitempty"`
-	Created   time.Time  `json:"created_at"`
+	messageView
+	Timeline []eventOut `json:"timeline"`
+	Parts    []partOut  `json:"parts,omitempty"`
 }
 
 type eventOut struct {
@@ -82,17 +92,70 @@ type partOut struct {
 // given. A bad message fails the whole request (400, naming it) and
 // nothing is stored.
 func (s *Server) handlePostMessages(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readBody(w, r, maxBody)
 	if err != nil {
-		s.error(w, r, taxsms.Errorf(taxsms.EINVALID, "request body over %d bytes", maxBody))
+		s.error(w, r, err)
 		return
 	}
+	in, err := decodeMessages(body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	a := actorOf(ctx)
+	if err := requireSend(a); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	msgs := make([]*taxsms.Message, len(in))
+	seen := recipients{tps: map[int64]*taxsms.Taxpayer{}, cs: map[int64]*taxsms.Contact{}}
+	for i, mi := range in {
+		m, err := mi.message()
+		if err == nil {
+			err = s.checkRecipient(ctx, a, m, &seen)
+		}
+		if err != nil {
+			s.error(w, r, &taxsms.Error{Code: taxsms.ErrorCode(err), Field: taxsms.ErrorField(err),
+				Message: fmt.Sprintf("messages[%d]: %s", i, taxsms.ErrorMessage(err))})
+			return
+		}
+		msgs[i] = m
+	}
+	created, err := s.DB.CreateMessages(ctx, msgs)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if s.Notifier != nil {
+		s.Notifier.Notify()
+	}
+	out := postedMessages{Messages: make([]postedMessage, len(msgs))}
+	for i, m := range msgs {
+		out.Messages[i] = postedMessage{m.ID, created[i]}
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+type postedMessage struct {
+	ID      int64 `json:"id"`
+	Created bool  `json:"created"`
+}
+
+type postedMessages struct {
+	Messages []postedMessage `json:"messages"`
+}
+
+// decodeMessages reads the body of POST /api/v1/messages: one message, or
+// {"messages": [...]} with 1 to MaxBatch. Errors are EINVALID.
+func decodeMessages(body []byte) ([]messageIn, error) {
 	var in struct {
 		Messages []messageIn `json:"messages"`
 	}
 	var probe struct {
 		Messages json.RawMessage `json:"messages"`
 	}
+	var err error
 	if json.Unmarshal(body, &probe); probe.Messages != nil {
 		err = strictJSON(body, &in)
 	} else {
@@ -101,41 +164,95 @@ func (s *Server) handlePostMessages(w http.ResponseWriter, r *http.Request) {
 		in.Messages = []messageIn{one}
 	}
 	if err != nil {
-		s.error(w, r, taxsms.Errorf(taxsms.EINVALID, "body: %v", err))
-		return
+		return nil, taxsms.Errorf(taxsms.EINVALID, "body: %v", err)
 	}
 	if len(in.Messages) == 0 || len(in.Messages) > MaxBatch {
-		s.error(w, r, taxsms.Errorf(taxsms.EINVALID, "messages: want 1 to %d, got %d", MaxBatch, len(in.Messages)))
-		return
+		return nil, taxsms.Invalid("messages", "want 1 to %d, got %d", MaxBatch, len(in.Messages))
 	}
-	msgs := make([]*taxsms.Message, len(in.Messages))
-	for i, mi := range in.Messages {
-		m, err := mi.message()
-		if err != nil {
-			s.error(w, r, &taxsms.Error{Code: taxsms.EINVALID, Message: fmt.Sprintf("messages[%d]: %s", i, taxsms.ErrorMessage(err))})
-			return
+	return in.Messages, nil
+}
+
+// requireSend returns EFORBIDDEN unless a may send as far as its write
+// scope over messages reaches: the whole city needs send_city, a subtree
+// send_jurisdiction (or send_city), one's own taxpayers send_own (or more).
+func requireSend(a *auth.Actor) error {
+	if a == nil {
+		return nil
+	}
+	perms := []auth.Permission{auth.PermSendCity}
+	switch a.Access(auth.DataMessages).Write.Level {
+	case auth.LevelSubtree:
+		perms = append(perms, auth.PermSendJurisdiction)
+	case auth.LevelAssigned:
+		perms = append(perms, auth.PermSendJurisdiction, auth.PermSendOwn)
+	}
+	for _, p := range perms {
+		if a.Has(p) {
+			return nil
 		}
-		msgs[i] = m
 	}
-	created, err := s.Messages.CreateMessages(r.Context(), msgs)
-	if err != nil {
-		s.error(w, r, err)
-		return
+	return a.Require(perms[len(perms)-1])
+}
+
+// recipients are the taxpayers and contacts a batch named, each looked up
+// once.
+type recipients struct {
+	tps map[int64]*taxsms.Taxpayer
+	cs  map[int64]*taxsms.Contact
+}
+
+// checkRecipient completes m for an actor and keeps it in the actor's
+// scope: the taxpayer and contact named must be ones it may read (else
+// EINVALID, as if they did not exist), the contact must be the taxpayer's,
+// the office defaults to the taxpayer's or the actor's, the author is the
+// user. A user who reaches only its own taxpayers must name one.
+func (s *Server) checkRecipient(ctx context.Context, a *auth.Actor, m *taxsms.Message, seen *recipients) error {
+	if m.ContactID != 0 {
+		c, ok := seen.cs[m.ContactID]
+		if !ok {
+			var err error
+			c, err = s.DB.FindContact(ctx, m.ContactID)
+			if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+				return taxsms.Invalid("contact_id", "no contact with id %d", m.ContactID)
+			} else if err != nil {
+				return err
+			}
+			seen.cs[m.ContactID] = c
+		}
+		if m.TaxpayerID == 0 {
+			m.TaxpayerID = c.TaxpayerID
+		} else if m.TaxpayerID != c.TaxpayerID {
+			return taxsms.Invalid("contact_id", "contact %d is not of taxpayer %d", m.ContactID, m.TaxpayerID)
+		}
 	}
-	if s.Notifier != nil {
-		s.Notifier.Notify()
+	if m.TaxpayerID != 0 {
+		t, ok := seen.tps[m.TaxpayerID]
+		if !ok {
+			var err error
+			t, err = s.DB.FindTaxpayer(ctx, m.TaxpayerID)
+			if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
+				return taxsms.Invalid("taxpayer_id", "no taxpayer with id %d", m.TaxpayerID)
+			} else if err != nil {
+				return err
+			}
+			seen.tps[m.TaxpayerID] = t
+		}
+		if m.OfficeID == 0 {
+			m.OfficeID = t.OfficeID
+		}
 	}
-	type result struct {
-		ID      int64 `json:"id"`
-		Created bool  `json:"created"`
+	if a == nil {
+		return nil
 	}
-	out := struct {
-		Messages []result `json:"messages"`
-	}{make([]result, len(msgs))}
-	for i, m := range msgs {
-		out.Messages[i] = result{m.ID, created[i]}
+	m.AuthorID = a.UserID
+	if m.OfficeID == 0 {
+		m.OfficeID = a.OfficeID
 	}
-	writeJSON(w, http.StatusCreated, out)
+	if a.Access(auth.DataMessages).Write.Level == auth.LevelAssigned && m.TaxpayerID == 0 {
+		return &taxsms.Error{Code: taxsms.EFORBIDDEN, Field: "taxpayer_id",
+			Message: "taxpayer_id: required: you may send only to the taxpayers in your charge"}
+	}
+	return nil
 }
 
 func (mi messageIn) message() (*taxsms.Message, error) {
@@ -182,19 +299,17 @@ func segments(body string) int {
 // handleGetMessage serves GET /api/v1/messages/{id}: the message with its
 // status timeline and parts, the number masked.
 func (s *Server) handleGetMessage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.error(w, r, taxsms.Errorf(taxsms.ENOTFOUND, "message %q not found", r.PathValue("id")))
-		return
-	}
-	m, err := s.Messages.FindMessage(r.Context(), id)
+	id, err := pathID(r, "message")
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	out := messageOut{ID: m.ID, Direction: string(m.Direction), Kind: string(m.Kind), Priority: int(m.Priority),
-		Mobile: taxsms.MaskMobile(m.Mobile), Body: m.Body, Segments: m.Segments, Status: string(m.Status),
-		Carrier: string(m.Carrier), Error: m.Error, Created: m.CreatedAt}
+	m, err := s.DB.FindMessage(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := messageOut{messageView: viewMessage(m), Timeline: []eventOut{}}
 	for _, e := range m.Timeline {
 		out.Timeline = append(out.Timeline, eventOut{e.At, string(e.Status), e.Detail})
 	}
@@ -202,22 +317,6 @@ func (s *Server) handleGetMessage(w http.ResponseWriter, r *http.Request) {
 		out.Parts = append(out.Parts, partOut{p.Seq, p.CarrierMsgID, string(p.Status), p.Error})
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// requireAPIKey lets a request through only with the configured key, as
-// "Authorization: Bearer KEY" or "X-API-Key: KEY".
-func (s *Server) requireAPIKey(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if key == "" {
-			key = r.Header.Get("X-API-Key")
-		}
-		if s.APIKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.APIKey)) != 1 {
-			s.error(w, r, taxsms.Errorf(taxsms.EUNAUTHORIZED, "a valid API key is required"))
-			return
-		}
-		h(w, r)
-	}
 }
 
 // strictJSON decodes one JSON value, refusing unknown fields and trailing data.
@@ -249,14 +348,101 @@ var statusOf = map[string]int{
 	taxsms.EUNAUTHORIZED: http.StatusUnauthorized,
 }
 
-// error writes err as {"error": {"code", "message"}}; an internal error is
-// logged and shown only as "Internal error.".
+// apiFields renames the fields the domain's validation names to the JSON
+// fields of the API.
+var apiFields = map[string]string{"office": "office_id", "taxpayer": "taxpayer_id", "parent": "parent_id"}
+
+// apiError is the body of every error the API returns.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Field   string `json:"field,omitempty"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// error writes err as {"error": {"code", "field", "message"}} with the
+// HTTP status of its code; an internal error is logged and shown only as
+// "Internal error.".
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := taxsms.ErrorCode(err)
 	if code == taxsms.EINTERNAL {
 		s.Logger.Error("http", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, statusOf[code], map[string]any{"error": map[string]string{"code": code, "message": taxsms.ErrorMessage(err), "field": taxsms.ErrorField(err)}})
+	var e apiError
+	e.Error.Code, e.Error.Message, e.Error.Field = code, taxsms.ErrorMessage(err), taxsms.ErrorField(err)
+	if f, ok := apiFields[e.Error.Field]; ok {
+		e.Error.Field = f
+	}
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, e)
 }
 
-var _ MessageStore = (*store.DB)(nil)
+// readBody reads r's body, at most max bytes (else EINVALID).
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		return nil, taxsms.Errorf(taxsms.EINVALID, "request body over %d bytes", max)
+	}
+	return body, nil
+}
+
+// handleListMessages serves GET /api/v1/messages: the messages of the
+// actor's scope, newest first, filtered by direction, kind, status,
+// taxpayer_id, office (subtree) and mobile, one page at a time.
+func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) {
+	q, err := parseList(r, "direction", "kind", "status", "taxpayer_id", "office", "mobile")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := taxsms.MessageFilter{Direction: taxsms.Direction(q.Get("direction")), Kind: taxsms.Kind(q.Get("kind")),
+		Status: taxsms.Status(q.Get("status")), Mobile: q.Get("mobile"), Limit: q.Limit + 1}
+	if f.Direction != "" && f.Direction != taxsms.MT && f.Direction != taxsms.MO {
+		err = taxsms.Invalid("direction", "want mt or mo, got %q", f.Direction)
+	} else if f.Kind != "" && !f.Kind.Valid() {
+		err = taxsms.Invalid("kind", "unknown kind %q", f.Kind)
+	} else if f.Status != "" && !contains(statuses, string(f.Status)) {
+		err = taxsms.Invalid("status", "unknown status %q", f.Status)
+	}
+	if err == nil {
+		f.TaxpayerID, err = q.ID("taxpayer_id")
+	}
+	if err == nil && f.TaxpayerID != 0 {
+		_, err = s.DB.FindTaxpayer(r.Context(), f.TaxpayerID) // one out of scope is not found
+	}
+	if err == nil {
+		f.Subtree, err = s.officeFilter(r.Context(), q)
+	}
+	if err == nil {
+		f.Before, err = decodeIDCursor("messages", q.Get("cursor"))
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	msgs, err := s.DB.ListMessages(r.Context(), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := page[messageView]{Items: []messageView{}}
+	for i, m := range msgs {
+		if i == q.Limit {
+			out.Next = encodeCursor("messages", strconv.FormatInt(msgs[i-1].ID, 10))
+			break
+		}
+		out.Items = append(out.Items, viewMessage(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// statuses are the statuses a message list may be filtered by.
+var statuses = []string{
+	string(taxsms.StatusScheduled), string(taxsms.StatusQueued), string(taxsms.StatusHeld), string(taxsms.StatusSending),
+	string(taxsms.StatusSubmitted), string(taxsms.StatusDelivered), string(taxsms.StatusFailed), string(taxsms.StatusExpired),
+	string(taxsms.StatusRejected), string(taxsms.StatusCancelled), string(taxsms.StatusReceived),
+}

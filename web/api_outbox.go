@@ -1,19 +1,11 @@
 package web
 
 import (
-	"context"
-	"io"
 	"net/http"
-	"strconv"
 
 	"taxsms"
 	"taxsms/store"
 )
-
-// Waiting is what the cancel, hold and release endpoints need of the store.
-type Waiting interface {
-	ChangeWaiting(ctx context.Context, sel store.Selector, to taxsms.Status, detail string) (int, error)
-}
 
 // waitingActions maps an endpoint's action to the status it moves messages to.
 var waitingActions = map[string]taxsms.Status{
@@ -36,41 +28,55 @@ type changeIn struct {
 // being cancel, hold or release: {"changed": 1} when the message was
 // waiting and is now cancelled, held or queued again; {"changed": 0} when it
 // was not waiting (already claimed, submitted or finished), or not the
-// caller's to change.
-func (s *Server) handleChangeMessage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.error(w, r, taxsms.Errorf(taxsms.ENOTFOUND, "message %q not found", r.PathValue("id")))
-		return
+// caller's to change. A message outside the caller's scope is ENOTFOUND.
+func (s *Server) handleChangeMessage(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "message")
+		if err == nil {
+			_, err = s.DB.FindMessage(r.Context(), id)
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		in, ok := s.changeBody(w, r, false)
+		if !ok {
+			return
+		}
+		s.changeWaiting(w, r, action, store.Selector{ID: id}, in.Reason)
 	}
-	in, ok := s.changeBody(w, r, false)
-	if !ok {
-		return
-	}
-	s.changeWaiting(w, r, store.Selector{ID: id}, in.Reason)
 }
 
 // handleChangeOutbox serves POST /api/v1/outbox/{action}: cancel, hold or
 // release every waiting message of a campaign, an author or an office
-// subtree (those given must all match), answering {"changed": n}. The
-// change reaches each message before it is claimed for sending: the
-// dispatcher claims only what its windows can take, so a change takes
-// effect within a fraction of a second.
-func (s *Server) handleChangeOutbox(w http.ResponseWriter, r *http.Request) {
-	in, ok := s.changeBody(w, r, true)
-	if !ok {
-		return
+// subtree (those given must all match) that the caller may change,
+// answering {"changed": n}. The change reaches each message before it is
+// claimed for sending: the dispatcher claims only what its windows can
+// take, so a change takes effect within a fraction of a second. An office
+// outside the caller's scope is ENOTFOUND.
+func (s *Server) handleChangeOutbox(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		in, ok := s.changeBody(w, r, true)
+		if !ok {
+			return
+		}
+		if in.OfficeID != 0 {
+			if _, err := s.DB.FindOffice(r.Context(), in.OfficeID); err != nil {
+				s.error(w, r, err)
+				return
+			}
+		}
+		s.changeWaiting(w, r, action, store.Selector{CampaignID: in.CampaignID, AuthorID: in.AuthorID, Subtree: in.OfficeID}, in.Reason)
 	}
-	s.changeWaiting(w, r, store.Selector{CampaignID: in.CampaignID, AuthorID: in.AuthorID, Subtree: in.OfficeID}, in.Reason)
 }
 
 // changeBody reads the optional body of a change; with selector false it
 // may carry only a reason.
 func (s *Server) changeBody(w http.ResponseWriter, r *http.Request, selector bool) (changeIn, bool) {
 	var in changeIn
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	body, err := readBody(w, r, maxSmallBody)
 	if err != nil {
-		s.error(w, r, taxsms.Errorf(taxsms.EINVALID, "request body over 64 KiB"))
+		s.error(w, r, err)
 		return in, false
 	}
 	if len(body) > 0 {
@@ -90,17 +96,12 @@ func (s *Server) changeBody(w http.ResponseWriter, r *http.Request, selector boo
 	return in, true
 }
 
-func (s *Server) changeWaiting(w http.ResponseWriter, r *http.Request, sel store.Selector, reason string) {
-	action := r.PathValue("action")
-	to, ok := waitingActions[action]
-	if !ok {
-		s.error(w, r, taxsms.Errorf(taxsms.ENOTFOUND, "no action %q: want cancel, hold or release", action))
-		return
-	}
+func (s *Server) changeWaiting(w http.ResponseWriter, r *http.Request, action string, sel store.Selector, reason string) {
+	to := waitingActions[action]
 	if reason == "" {
 		reason = action + " through the API"
 	}
-	n, err := s.Waiting.ChangeWaiting(r.Context(), sel, to, reason)
+	n, err := s.DB.ChangeWaiting(r.Context(), sel, to, reason)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -108,7 +109,10 @@ func (s *Server) changeWaiting(w http.ResponseWriter, r *http.Request, sel store
 	if to == taxsms.StatusQueued && n > 0 && s.Notifier != nil {
 		s.Notifier.Notify()
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"changed": n})
+	writeJSON(w, http.StatusOK, changed{n})
 }
 
-var _ Waiting = (*store.DB)(nil)
+// changed is the answer of the cancel, hold and release endpoints.
+type changed struct {
+	Changed int `json:"changed"`
+}

@@ -8,9 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"taxsms"
+	"taxsms/audit"
+	"taxsms/auth"
 	"taxsms/store/storetest"
 	"taxsms/web"
 )
@@ -18,7 +22,7 @@ import (
 func startAPI(t *testing.T) *web.Server {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
-	s := &web.Server{Addr: "127.0.0.1:0", Store: db, Messages: db, Waiting: db, APIKey: "k3y",
+	s := &web.Server{Addr: "127.0.0.1:0", Store: db, DB: db, APIKey: "k3y",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
@@ -120,6 +124,140 @@ func TestAPI_Messages(t *testing.T) {
 	t.Run("NotFound", func(t *testing.T) {
 		if code, _ := call(t, "GET", url+"/99999", "k3y", ""); code != http.StatusNotFound {
 			t.Errorf("GET missing = %d, want 404", code)
+		}
+	})
+}
+
+func TestAPI_Keys(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, "sqlite")
+	city := &taxsms.Office{Code: "QD", Name: "青岛市税务局"}
+	if err := db.CreateOffice(ctx, city); err != nil {
+		t.Fatal(err)
+	}
+	a, b := &taxsms.Office{ParentID: city.ID, Code: "A", Name: "市南区"}, &taxsms.Office{ParentID: city.ID, Code: "B", Name: "市北区"}
+	for _, o := range []*taxsms.Office{a, b} {
+		if err := db.CreateOffice(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpB := &taxsms.Taxpayer{Identifier: "913702000000000012", Name: "丙公司", OfficeID: b.ID}
+	if err := db.CreateTaxpayer(ctx, tpB); err != nil {
+		t.Fatal(err)
+	}
+	newKey := func(office *taxsms.Office, endpoints ...string) (string, *auth.APIKey) {
+		t.Helper()
+		secret, hash, err := auth.NewKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := &auth.APIKey{Name: "core tax system", Hash: hash, OfficeID: office.ID, Endpoints: endpoints}
+		if err := db.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		return secret, k
+	}
+	keyA, ka := newKey(a, "GET /api/v1/taxpayers", "POST /api/v1/taxpayers", "GET /api/v1/taxpayers/{id}")
+	revoked, rk := newKey(a, "GET /api/v1/taxpayers")
+	if err := db.RevokeAPIKey(ctx, rk.ID); err != nil {
+		t.Fatal(err)
+	}
+	keyB, _ := newKey(b, "GET /api/v1/taxpayers")
+
+	s := &web.Server{Addr: "127.0.0.1:0", Store: db, DB: db, APIKey: "bootstrap-key",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	u := s.URL() + "/api/v1/taxpayers"
+
+	for _, tt := range []struct {
+		name, key, method, url, body string
+		status                       int
+		has                          string
+	}{
+		{"Bootstrap", "bootstrap-key", "GET", u, "", 200, "丙公司"},
+		{"NoKey", "", "GET", u, "", 401, "unauthorized"},
+		{"Junk", "tsk_nope", "GET", u, "", 401, "unauthorized"},
+		{"Unknown", "tsk_" + strings.Repeat("a", 52), "GET", u, "", 401, "unauthorized"},
+		{"Revoked", revoked, "GET", u, "", 401, "unauthorized"},
+		{"OwnSubtree", keyA, "GET", u, "", 200, `"items":[]`},
+		{"OtherSubtree", keyB, "GET", u, "", 200, "丙公司"},
+		{"OutOfScope", keyA, "GET", fmt.Sprintf("%s/%d", u, tpB.ID), "", 404, "not_found"},
+		{"NotListed", keyB, "GET", fmt.Sprintf("%s/%d", u, tpB.ID), "", 403, "forbidden"},
+		{"Create", keyA, "POST", u, `{"identifier":"91370200000000004B","name":"丁公司"}`, 201, fmt.Sprintf(`"office_id":%d`, a.ID)},
+		{"CreateOutOfScope", keyA, "POST", u, fmt.Sprintf(`{"identifier":"91370200000000005E","name":"x","office_id":%d}`, b.ID), 403, "forbidden"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, tt.url, strings.NewReader(tt.body))
+			if tt.key != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.has) {
+				t.Errorf("%s %s = %d %s, want %d with %s", tt.method, tt.url, resp.StatusCode, b, tt.status, tt.has)
+			}
+			if tt.status == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+
+	t.Run("Audited", func(t *testing.T) {
+		entries, err := db.ListAudit(ctx, audit.Filter{Login: strconv.FormatInt(ka.ID, 10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 || entries[0].Actor.Kind != audit.ActorKey || entries[0].IP != "127.0.0.1" || entries[0].Object.Type != "taxpayer" {
+			t.Errorf("audit of the key's writes = %+v, want one taxpayer record by the key from 127.0.0.1", entries)
+		}
+	})
+
+	t.Run("Manage", func(t *testing.T) {
+		code, made := call(t, "POST", s.URL()+"/api/v1/keys", "bootstrap-key",
+			fmt.Sprintf(`{"name":"征管系统","office_id":%d,"endpoints":["GET /api/v1/taxpayers"]}`, b.ID))
+		secret, _ := made["secret"].(string)
+		if code != http.StatusCreated || !strings.HasPrefix(secret, "tsk_") {
+			t.Fatalf("POST /api/v1/keys = %d %v", code, made)
+		}
+		if code, out := call(t, "GET", u, secret, ""); code != 200 || !strings.Contains(fmt.Sprint(out), "丙公司") {
+			t.Errorf("the new key: %d %v", code, out)
+		}
+		code, list := call(t, "GET", s.URL()+"/api/v1/keys", "bootstrap-key", "")
+		if code != 200 || strings.Contains(fmt.Sprint(list), secret) || strings.Contains(fmt.Sprint(list), auth.HashKey(secret)) || strings.Contains(fmt.Sprint(list), "secret") {
+			t.Errorf("GET /api/v1/keys = %d %v: want no secret and no hash", code, list)
+		}
+		id := int64(made["id"].(float64))
+		if code, out := call(t, "POST", fmt.Sprintf("%s/api/v1/keys/%d/revoke", s.URL(), id), "bootstrap-key", ""); code != 200 || out["revoked_at"] == nil {
+			t.Errorf("revoke = %d %v", code, out)
+		}
+		if code, _ := call(t, "GET", u, secret, ""); code != http.StatusUnauthorized {
+			t.Errorf("revoked key: %d, want 401", code)
+		}
+		if code, _ := call(t, "POST", fmt.Sprintf("%s/api/v1/keys/%d/revoke", s.URL(), id), "bootstrap-key", ""); code != http.StatusConflict {
+			t.Errorf("revoke again: %d, want 409", code)
+		}
+		code, out := call(t, "POST", s.URL()+"/api/v1/keys", "bootstrap-key", `{"name":"x","endpoints":["DELETE /api/v1/everything"]}`)
+		if e, _ := out["error"].(map[string]any); code != 400 || e["field"] != "endpoints" {
+			t.Errorf("unknown endpoint: %d %v", code, out)
+		}
+		if code, out := call(t, "POST", s.URL()+"/api/v1/keys", keyB, `{"name":"x","endpoints":["GET /api/v1/taxpayers"]}`); code != http.StatusForbidden {
+			t.Errorf("a key making a key: %d %v, want 403", code, out)
+		}
+	})
+
+	t.Run("OfficeSuspended", func(t *testing.T) {
+		if _, err := db.SuspendOffice(ctx, a.ID, true, "audit"); err != nil {
+			t.Fatal(err)
+		}
+		if code, out := call(t, "GET", u, keyA, ""); code != http.StatusUnauthorized {
+			t.Errorf("key of a suspended office: %d %v, want 401", code, out)
 		}
 	})
 }

@@ -1,12 +1,11 @@
-// Package web serves taxsms over HTTP. Until the console exists it serves a
-// status page and the health checks.
+// Package web serves taxsms over HTTP: the staff console (server-rendered
+// pages, see Console), the REST API, the health checks and the metrics.
 package web
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,14 +24,14 @@ type Counter interface {
 
 // Server is the HTTP server of a node.
 type Server struct {
-	Addr     string // host:port to listen on; ":0" picks a free port
-	Store    Counter
-	Messages MessageStore
+	Addr  string // host:port to listen on; ":0" picks a free port
+	Store Counter
+	// DB serves the REST API under /api/v1; nil serves only its status
+	// and OpenAPI document.
+	DB       *store.DB
 	Notifier Notifier // told of new messages; may be nil
-	// Waiting cancels, holds and releases waiting messages; nil serves no
-	// such endpoints.
-	Waiting Waiting
-	// APIKey guards the messages API; "" refuses every request.
+	// APIKey is the bootstrap key (api.key): a request bearing it acts as
+	// the system, with no scope. "" accepts only the API keys in DB.
 	APIKey string
 	// Metrics serves GET /metrics; nil serves none.
 	Metrics http.Handler
@@ -40,6 +39,8 @@ type Server struct {
 	Ready   func(ctx context.Context) error
 	Logger  *slog.Logger
 	Version string
+	// Console serves the staff console at /; nil serves none.
+	Console *Console
 
 	ln  net.Listener
 	srv *http.Server
@@ -54,18 +55,13 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.handleStatus)
-	mux.HandleFunc("GET /api/v1/status", s.handleStatusJSON)
+	if err := s.openConsole(mux); err != nil {
+		ln.Close()
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	if s.Messages != nil {
-		mux.HandleFunc("POST /api/v1/messages", s.requireAPIKey(s.handlePostMessages))
-		mux.HandleFunc("GET /api/v1/messages/{id}", s.requireAPIKey(s.handleGetMessage))
-	}
-	if s.Waiting != nil {
-		mux.HandleFunc("POST /api/v1/messages/{id}/{action}", s.requireAPIKey(s.handleChangeMessage))
-		mux.HandleFunc("POST /api/v1/outbox/{action}", s.requireAPIKey(s.handleChangeOutbox))
-	}
+	s.registerAPI(mux, s.authenticate)
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
 	}
@@ -101,7 +97,7 @@ func securityHeaders(h http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.ServeHTTP(w, r)
 	})
 }
@@ -144,30 +140,4 @@ func (s *Server) handleStatusJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>12366 短信平台 · taxsms</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;color:#222}
-td{padding:.3rem 1rem}td:last-child{text-align:right;font-variant-numeric:tabular-nums}</style></head>
-<body><h1>12366 纳税服务短信平台</h1><p>taxsms {{.Version}} · {{.Engine}}</p>
-<table>
-<tr><td>税务机关 Offices</td><td>{{.Counts.Offices}}</td></tr>
-<tr><td>工作人员 Staff</td><td>{{.Counts.Users}}</td></tr>
-<tr><td>纳税人 Taxpayers</td><td>{{.Counts.Taxpayers}}</td></tr>
-<tr><td>联系人 Contacts</td><td>{{.Counts.Contacts}}</td></tr>
-<tr><td>短信 Messages</td><td>{{.Counts.Messages}}</td></tr>
-</table></body></html>
-`))
-
-// handleStatus serves GET /, the status page.
-func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.status(r.Context())
-	if err != nil {
-		s.Logger.Error("status", "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	statusPage.Execute(w, st)
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"taxsms"
+	"taxsms/auth"
 	"taxsms/carrier"
 )
 
@@ -37,6 +42,23 @@ type Config struct {
 	API  struct {
 		Key string `toml:"key"`
 	} `toml:"api"`
+	// Console holds the staff console's settings.
+	Console struct {
+		// Key keys the console's CSRF tokens, sign-in steps and flash
+		// messages (base64, at least 32 bytes, the same on every node);
+		// empty derives one from secret.lookup_key.
+		Key string `toml:"key"`
+		// SessionIdle and SessionAbsolute end a session unused that long,
+		// and one that old (defaults 30 minutes and 12 hours).
+		SessionIdle     time.Duration `toml:"session_idle"`
+		SessionAbsolute time.Duration `toml:"session_absolute"`
+		// SecureCookies marks the session cookie Secure (__Host- prefix):
+		// set it when the console is served over HTTPS.
+		SecureCookies bool `toml:"secure_cookies"`
+		// TOTPRoles are the roles that must sign in with a second factor,
+		// comma-separated, e.g. "city_admin,branch_admin,maintainer".
+		TOTPRoles string `toml:"totp_roles"`
+	} `toml:"console"`
 	Dispatch struct {
 		// Lease is how long a node's claim on a message holds (default 10
 		// minutes): the messages a dead node had claimed go out again
@@ -87,6 +109,39 @@ func (c *Config) routes() (carrier.Routes, error) {
 	return r, nil
 }
 
+// totpPolicy returns the roles that must use a second factor, or an
+// EINVALID error naming console.totp_roles.
+func (c *Config) totpPolicy() (auth.TOTPPolicy, error) {
+	var p auth.TOTPPolicy
+	for _, r := range strings.Split(c.Console.TOTPRoles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			p.Roles = append(p.Roles, taxsms.Role(r))
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, taxsms.Invalid("console.totp_roles", "%s", taxsms.ErrorMessage(err))
+	}
+	return p, nil
+}
+
+// consoleKey returns the console's key: console.key decoded, or else one
+// derived from secret.lookup_key.
+func (c *Config) consoleKey() ([]byte, error) {
+	if c.Console.Key != "" {
+		k, err := base64.StdEncoding.DecodeString(c.Console.Key)
+		if err != nil || len(k) < 32 {
+			return nil, errors.New("console.key: want base64 of at least 32 bytes")
+		}
+		return k, nil
+	}
+	if c.Secret.LookupKey == "" {
+		return nil, errors.New("console.key or secret.lookup_key must be set")
+	}
+	m := hmac.New(sha256.New, []byte(c.Secret.LookupKey))
+	m.Write([]byte("taxsms console key"))
+	return m.Sum(nil), nil
+}
+
 // DefaultConfig returns the settings used when nothing else is said.
 func DefaultConfig() Config {
 	var c Config
@@ -127,6 +182,11 @@ func (c *Config) settings() []setting {
 		{key: "node", help: "this node's name, unique among nodes sharing a database and stable across restarts (default the host name)", value: (*stringValue)(&c.Node)},
 		{key: "dispatch.lease", help: "how long a node's claim on a message holds; a dead node's claimed messages go out again after it (default 10m)", value: (*durationValue)(&c.Dispatch.Lease)},
 		{key: "slot_lease", help: "how long a node leases a carrier connection slot on PostgreSQL; a dead node's slots are free again after it (default 30s)", value: (*durationValue)(&c.SlotLease)},
+		{key: "console.key", secret: true, help: "base64 key (32 bytes or more, the same on every node) of the console's CSRF tokens and sign-in steps; empty derives one from secret.lookup_key", value: (*stringValue)(&c.Console.Key)},
+		{key: "console.session_idle", help: "a console session unused this long ends (default 30m)", value: (*durationValue)(&c.Console.SessionIdle)},
+		{key: "console.session_absolute", help: "a console session this old ends, used or not (default 12h)", value: (*durationValue)(&c.Console.SessionAbsolute)},
+		{key: "console.secure_cookies", help: "mark the session cookie Secure; set it when the console is served over HTTPS", value: (*boolValue)(&c.Console.SecureCookies)},
+		{key: "console.totp_roles", help: "roles that must sign in with a second factor (TOTP), comma-separated: city_admin, branch_admin, operator, auditor, maintainer", value: (*stringValue)(&c.Console.TOTPRoles)},
 		{key: "api.key", secret: true, help: "the key the tax core systems present to the REST API (Authorization: Bearer KEY); empty refuses every API call", value: (*stringValue)(&c.API.Key)},
 	}
 }
@@ -148,6 +208,9 @@ func (c *Config) Load(fs *flag.FlagSet, path string, environ []string, args []st
 			}
 		}
 		if _, err := c.routes(); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+		if _, err := c.totpPolicy(); err != nil {
 			return fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -194,6 +257,19 @@ type stringValue string
 
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
 func (v *stringValue) String() string     { return string(*v) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
 
 type durationValue time.Duration
 

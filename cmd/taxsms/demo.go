@@ -47,6 +47,11 @@ type Summary struct {
 	Failed    int    `json:"failed"`
 	MO        int    `json:"mo_received"`
 	SendMS    int64  `json:"send_ms"`
+	// Logins are the console accounts printed at start-up, one per role;
+	// SignIns how many of them signed in to the console and saw the
+	// dashboard.
+	Logins  []string `json:"logins"`
+	SignIns int      `json:"console_sign_ins"`
 }
 
 // Run runs "taxsms demo".
@@ -106,6 +111,13 @@ func (d *Demo) run(ctx context.Context, m *Main, dir, cfgPath string, city synth
 	if sum.Searches, err = d.scenario(ctx, m.DB); err != nil {
 		return fmt.Errorf("demo scenario: %w", err)
 	}
+	accounts, err := demoAccounts(ctx, m.DB)
+	if err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	for _, a := range accounts {
+		sum.Logins = append(sum.Logins, a.Login)
+	}
 	if d.carriers, err = startLocalCarriers(ctx, nil); err != nil {
 		return err
 	}
@@ -120,14 +132,21 @@ func (d *Demo) run(ctx context.Context, m *Main, dir, cfgPath string, city synth
 		return err
 	}
 	sum.Offices, sum.Staff, sum.Taxpayers, sum.Contacts, sum.Messages = counts.Offices, counts.Users, counts.Taxpayers, counts.Contacts, counts.Messages
+	if sum.SignIns, err = checkSignIns(ctx, m.Web.URL(), accounts); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	if once {
 		return json.NewEncoder(d.Stdout).Encode(sum)
 	}
-	fmt.Fprintf(d.Stdout, "\ntaxsms demo is serving %s\n  status page: %s/\n  metrics:     %s/metrics\n  data:        %s (configuration in %s)\n"+
-		"  carriers:    simulated in this process (CMPP %s, SGIP %s, SMGP %s)\n"+
-		"  sign-in arrives with the console; the status page and /api/v1/status need none.\nPress Ctrl-C to stop.\n",
+	fmt.Fprintf(d.Stdout, "\ntaxsms demo is serving %s\n  console:     %s/ (sign in with an account below)\n  metrics:     %s/metrics\n  data:        %s (configuration in %s)\n"+
+		"  carriers:    simulated in this process (CMPP %s, SGIP %s, SMGP %s)\n",
 		m.Web.URL(), m.Web.URL(), m.Web.URL(), dir, cfgPath,
 		d.carriers.Sim.Addr(simulator.CMPP), d.carriers.Sim.Addr(simulator.SGIP), d.carriers.Sim.Addr(simulator.SMGP))
+	fmt.Fprintf(d.Stdout, "\nConsole accounts, one per role (new passwords at every start):\n")
+	for _, a := range accounts {
+		fmt.Fprintf(d.Stdout, "  %-13s login %-16s password %s\n", a.Role, a.Login, a.Password)
+	}
+	fmt.Fprintf(d.Stdout, "Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	return nil
 }

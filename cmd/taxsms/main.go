@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"taxsms/auth"
 	"taxsms/carrier"
 	"taxsms/dispatch"
 	"taxsms/pii"
@@ -262,14 +263,32 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
-	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, Messages: m.DB, Waiting: m.DB, Notifier: m.Dispatcher,
+	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
 		Logger: m.Logger, Version: Version()}
+	if m.Web.Console, err = m.console(router); err != nil {
+		return err
+	}
 	if err := m.Web.Open(); err != nil {
 		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
 	}
 	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine(), "node", m.Config.Node, "links", len(m.Config.Links))
 	return nil
+}
+
+// console returns the staff console of the configuration, showing the
+// health of links.
+func (m *Main) console(links web.LinkHealth) (*web.Console, error) {
+	key, err := m.Config.consoleKey()
+	if err != nil {
+		return nil, err
+	}
+	policy, err := m.Config.totpPolicy()
+	if err != nil {
+		return nil, err
+	}
+	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location,
+		Sessions: auth.SessionConfig{Idle: m.Config.Console.SessionIdle, Absolute: m.Config.Console.SessionAbsolute, Secure: m.Config.Console.SecureCookies}}, nil
 }
 
 // Close shuts the node down gracefully within the shutdown timeout: it

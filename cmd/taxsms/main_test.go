@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"taxsms"
 	"taxsms/pii"
 )
 
@@ -122,6 +123,9 @@ func TestDemo(t *testing.T) {
 	if first.Sent < 100 || first.Delivered+first.Failed != first.Sent || first.Delivered < first.Sent*9/10 || first.MO != 1 {
 		t.Errorf("first run sent %d: %d delivered, %d failed, %d MO; want every reminder settled, most delivered, one MO",
 			first.Sent, first.Delivered, first.Failed, first.MO)
+	}
+	if len(first.Logins) != len(taxsms.Roles) || first.SignIns != len(taxsms.Roles) {
+		t.Errorf("first run: logins %v, %d signed in to the console; want one per role, each signed in", first.Logins, first.SignIns)
 	}
 	second := run()
 	if second.Built || second.Taxpayers != 150 || second.Contacts != 300 || second.Sent != 0 {

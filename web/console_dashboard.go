@@ -1,0 +1,205 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"slices"
+	"time"
+
+	"taxsms"
+	"taxsms/auth"
+	"taxsms/carrier"
+)
+
+// messageStatuses lists the messageStatuses of messages in the order of their life, for
+// tables and charts.
+var messageStatuses = []taxsms.Status{
+	taxsms.StatusScheduled, taxsms.StatusQueued, taxsms.StatusHeld, taxsms.StatusSending,
+	taxsms.StatusSubmitted, taxsms.StatusDelivered, taxsms.StatusFailed, taxsms.StatusExpired,
+	taxsms.StatusRejected, taxsms.StatusCancelled, taxsms.StatusReceived,
+}
+
+// priorities lists the outbox priorities, first served first.
+var priorities = []taxsms.Priority{taxsms.PriorityInteractive, taxsms.PriorityReminder, taxsms.PriorityInternal, taxsms.PriorityBulk}
+
+// period is the messages of one period (today, this month) in the actor's
+// scope.
+type period struct {
+	Sent     int           // MT messages created
+	Received int           // MO messages
+	ByKind   []kindCount   // MT by kind, every kind
+	ByStatus []statusCount // MT by status, those with messages
+	Rate     float64       // delivered / (delivered + failed + expired + rejected)
+	HasRate  bool          // false when no message is final yet
+	Final    int           // the denominator of Rate
+	Kinds    template.HTML // bar chart of ByKind
+	byKind   map[taxsms.Kind]int
+	byStatus map[taxsms.Status]int
+}
+
+type kindCount struct {
+	Kind taxsms.Kind
+	N    int
+}
+
+type statusCount struct {
+	Status taxsms.Status
+	N      int
+}
+
+// trendRow is one day of the trend chart, for its table.
+type trendRow struct {
+	Day             taxsms.Date
+	Sent, Delivered int
+}
+
+// queueDepth is the outbox's waiting messages of one priority.
+type queueDepth struct {
+	Priority taxsms.Priority
+	N        int
+}
+
+// dashboard is the data of the dashboard page.
+type dashboard struct {
+	Today, Month *period
+	Trend        template.HTML // the last 30 days, SVG
+	TrendDays    int
+	TrendRows    []trendRow   // the chart's figures, newest first
+	Queue        []queueDepth // nil when the user may not see the queue
+	QueueTotal   int
+	Unmatched    int
+	ShowHealth   bool
+	Links        []carrier.Health
+	LinksUp      int
+	AsOf         time.Time
+}
+
+// trendDays is how many days the dashboard's line chart covers.
+const trendDays = 30
+
+// handleDashboard serves GET /: the day's and the month's messages of the
+// user's scope by kind and status, the delivery rate, the last 30 days, and
+// for those who watch the platform (PermViewHealth) the outbox queue and
+// the carrier links.
+func (c *Console) handleDashboard(w http.ResponseWriter, r *Request) error {
+	d, err := c.dashboard(r)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "dashboard", &Page{Title: "dash.title", Data: d})
+	return nil
+}
+
+func (c *Console) dashboard(r *Request) (*dashboard, error) {
+	ctx := r.Context()
+	now := c.Now().In(c.Location)
+	today := taxsms.DateOf(now)
+	monthStart := taxsms.Date{Year: today.Year, Month: today.Month, Day: 1}
+	trendStart := taxsms.DateOf(today.Time(c.Location).AddDate(0, 0, -(trendDays - 1)))
+	since := trendStart
+	if monthStart.Before(since) {
+		since = monthStart
+	}
+	counts, at, err := c.messageStats(ctx, since.Time(c.Location))
+	if err != nil {
+		return nil, err
+	}
+	d := &dashboard{AsOf: at, TrendDays: trendDays}
+	d.Today, d.Month = newPeriod(), newPeriod()
+	sent := make(map[taxsms.Date]int)
+	delivered := make(map[taxsms.Date]int)
+	for _, n := range counts {
+		ps := []*period{}
+		if n.Day == today {
+			ps = append(ps, d.Today)
+		}
+		if !n.Day.Before(monthStart) {
+			ps = append(ps, d.Month)
+		}
+		for _, p := range ps {
+			p.add(n.Direction, n.Kind, n.Status, n.N)
+		}
+		if n.Direction == taxsms.MT {
+			sent[n.Day] += n.N
+			if n.Status == taxsms.StatusDelivered {
+				delivered[n.Day] += n.N
+			}
+		}
+	}
+	for _, p := range []*period{d.Today, d.Month} {
+		p.finish()
+	}
+	var bars []bar
+	for _, k := range d.Month.ByKind {
+		bars = append(bars, bar{Label: c.T(r, "kind."+string(k.Kind)), N: k.N})
+	}
+	d.Month.Kinds = barChart(c.T(r, "dash.chart_kinds"), bars)
+	var days []string
+	var sentV, delivV []int
+	for day := trendStart; !today.Before(day); day = taxsms.DateOf(day.Time(time.UTC).AddDate(0, 0, 1)) {
+		days = append(days, day.Time(time.UTC).Format("01-02"))
+		sentV, delivV = append(sentV, sent[day]), append(delivV, delivered[day])
+		d.TrendRows = append([]trendRow{{Day: day, Sent: sent[day], Delivered: delivered[day]}}, d.TrendRows...)
+	}
+	d.Trend = timeChart(c.T(r, "dash.chart_trend", trendDays), days, []series{
+		{Label: c.T(r, "dash.series_sent"), Class: "chart-area", Values: sentV},
+		{Label: c.T(r, "dash.series_delivered"), Class: "chart-line", Values: delivV},
+	})
+	if r.Actor.Has(auth.PermViewHealth) {
+		d.ShowHealth = true
+		ob, _, err := c.outboxStats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range priorities {
+			d.Queue = append(d.Queue, queueDepth{Priority: p, N: ob.Queued[p]})
+			d.QueueTotal += ob.Queued[p]
+		}
+		d.Unmatched = ob.Unmatched
+		if c.Links != nil {
+			d.Links = c.Links.Health()
+			for _, h := range d.Links {
+				if h.Connected > 0 {
+					d.LinksUp++
+				}
+			}
+		}
+	}
+	return d, nil
+}
+
+func newPeriod() *period {
+	return &period{byKind: make(map[taxsms.Kind]int), byStatus: make(map[taxsms.Status]int)}
+}
+
+func (p *period) add(dir taxsms.Direction, k taxsms.Kind, s taxsms.Status, n int) {
+	if dir == taxsms.MO {
+		p.Received += n
+		return
+	}
+	p.Sent += n
+	p.byKind[k] += n
+	p.byStatus[s] += n
+}
+
+// finish orders the counts and computes the delivery rate.
+func (p *period) finish() {
+	for _, k := range taxsms.Kinds {
+		p.ByKind = append(p.ByKind, kindCount{Kind: k, N: p.byKind[k]})
+	}
+	for _, s := range messageStatuses {
+		if n := p.byStatus[s]; n > 0 {
+			p.ByStatus = append(p.ByStatus, statusCount{Status: s, N: n})
+		}
+	}
+	for s, n := range p.byStatus {
+		if !slices.Contains(messageStatuses, s) {
+			p.ByStatus = append(p.ByStatus, statusCount{Status: s, N: n})
+		}
+	}
+	ok := p.byStatus[taxsms.StatusDelivered]
+	p.Final = ok + p.byStatus[taxsms.StatusFailed] + p.byStatus[taxsms.StatusExpired] + p.byStatus[taxsms.StatusRejected]
+	if p.Final > 0 {
+		p.Rate, p.HasRate = float64(ok)/float64(p.Final), true
+	}
+}
