@@ -504,12 +504,13 @@ func testDeductions(t *testing.T, db *store.DB) {
 	})
 }
 
-// testDuePages yields more rows than one page holds: every taxpayer once,
-// whole.
+// testDuePages yields more obligations than one page holds (4 of each
+// taxpayer's, so that a page's end falls amid a taxpayer's): every taxpayer
+// once, whole.
 func testDuePages(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	_, b1, _, op := city(t, db)
-	const n = 1100 // × 2 contacts: more rows than a page
+	const n = 1100 // × 4 obligations: more than a page
 	var tps []*taxsms.Taxpayer
 	for i := range n {
 		tps = append(tps, newTaxpayer(b1.ID, op.ID, 1000+i))
@@ -525,7 +526,9 @@ func testDuePages(t *testing.T, db *store.DB) {
 		for j, role := range []taxsms.ContactRole{taxsms.RoleLegalRep, taxsms.RoleFinance} {
 			cs = append(cs, &taxsms.Contact{TaxpayerID: id, Role: role, Mobile: fmt.Sprintf("1390000%04d", i*2+j), Status: taxsms.ServiceActive})
 		}
-		obs = append(obs, &taxsms.Obligation{TaxpayerID: id, TaxType: "增值税", Period: "2026-11", FilingDue: day(2026, 12, 15)})
+		for _, tt := range []string{"增值税", "城市维护建设税", "教育费附加", "地方教育附加"} {
+			obs = append(obs, &taxsms.Obligation{TaxpayerID: id, TaxType: tt, Period: "2026-11", FilingDue: day(2026, 12, 15)})
+		}
 	}
 	_, err = db.UpsertContacts(ctx, seq(cs...))
 	must(t, err)
@@ -540,8 +543,8 @@ func testDuePages(t *testing.T, db *store.DB) {
 		}
 		seen[d.TaxpayerID] = true
 		order = append(order, d.TaxpayerID)
-		if len(d.Contacts) != 2 {
-			t.Fatalf("taxpayer %d: %d contacts, want 2", d.TaxpayerID, len(d.Contacts))
+		if len(d.Contacts) != 2 || len(d.TaxTypes) != 4 {
+			t.Fatalf("taxpayer %d: %d contacts and %d tax types, want 2 and 4", d.TaxpayerID, len(d.Contacts), len(d.TaxTypes))
 		}
 	}
 	if len(seen) != n || !slices.IsSorted(order) {
