@@ -157,3 +157,30 @@ func BenchmarkUnfiled(b *testing.B) {
 	b.ReportMetric(float64(dues*b.N)/b.Elapsed().Seconds(), "dues/s")
 	b.ReportMetric(float64(contacts*b.N)/b.Elapsed().Seconds(), "contacts/s")
 }
+
+// BenchmarkUpsertFilings records a filing on each of the TAXSMS_BENCH_N
+// obligations of a SQLite file, each time with another date, so that every
+// row changes and is looked up for waiting reminders to cancel.
+//
+//	TAXSMS_BENCH_N=1000000 go test ./store -run '^$' -bench UpsertFilings -benchtime 1x
+func BenchmarkUpsertFilings(b *testing.B) {
+	db, n := openTaxCity(b)
+	ctx := context.Background()
+	k := 0
+	for b.Loop() {
+		k++
+		on := taxsms.DateOf(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, k%14))
+		filings := func(yield func(*taxsms.Filing, error) bool) {
+			for i := 1; i <= n; i++ {
+				if !yield(&taxsms.Filing{TaxpayerID: int64(i), TaxType: "增值税", Period: "2026-11", FiledOn: on, AmountDue: 100}, nil) {
+					return
+				}
+			}
+		}
+		got, err := db.UpsertFilings(ctx, filings)
+		if err != nil || got.Updated != n {
+			b.Fatalf("UpsertFilings = %+v, %v; want %d updated", got, err, n)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
