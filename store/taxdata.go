@@ -454,6 +454,43 @@ func (c *canceller) cancel(r reason, taxpayer int64, period taxsms.Period) error
 	return err
 }
 
+// CancelMootReminders cancels the reminders of period still waiting in the
+// outbox whose reason has gone: nothing left to file (filing_reminder,
+// overdue_filing), nothing filed left unpaid (unpaid_tax), no failed
+// deduction standing (failed_deduction). The upserts of tax data cancel
+// such reminders themselves; this sweep catches a reminder queued after the
+// data that made it moot was read, and returns how many it cancelled. It
+// reads every waiting reminder of the period. Only the platform or a city
+// administrator may run it (else EFORBIDDEN).
+func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error) {
+	if err := requireAll(ctx, auth.DataMessages, "reminders"); err != nil {
+		return 0, err
+	}
+	if !period.Valid() {
+		return 0, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", string(period))
+	}
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		now := ms(db.Now())
+		pattern := "remind/%/" + string(period) + "/%"
+		for _, q := range []struct{ name, why string }{
+			{"CancelMootFilingReminders", "cancelled: the taxpayer has filed"},
+			{"CancelMootUnpaidReminders", "cancelled: the taxpayer has paid"},
+			{"CancelMootDeductionReminders", "cancelled: the tax was deducted or paid"},
+		} {
+			res, err := tx.ExecContext(ctx, db.q(q.name), now, now, q.why, pattern, string(period))
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // ReminderKeyPattern is the SQL LIKE pattern of the idempotency keys of the
 // reminders for a taxpayer and period, whatever their rule and contact:
 // remind/%/<period>/<taxpayer id>/%.

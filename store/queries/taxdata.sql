@@ -142,3 +142,30 @@ LIMIT ?
 
 -- name: SelectOfficeContacts
 SELECT id, name, phone FROM offices;
+
+-- name: CancelMootFilingReminders
+-- Waiting reminders to file for a period whose taxpayer has nothing left to
+-- file for it.
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind IN ('filing_reminder', 'overdue_filing')
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
+                  AND o.filed_on = '' AND o.filing_due <> '');
+
+-- name: CancelMootUnpaidReminders
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'unpaid_tax'
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
+                  AND o.filed_on <> '' AND o.amount_due > o.amount_paid);
+
+-- name: CancelMootDeductionReminders
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'failed_deduction'
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM deductions d WHERE d.taxpayer_id = messages.taxpayer_id AND d.period = ?
+                  AND d.result = 'failed'
+                  AND NOT EXISTS (SELECT 1 FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.period = d.period
+                                  AND s.tax_type = d.tax_type AND s.result = 'success' AND s.at > d.at)
+                  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = d.taxpayer_id AND o.tax_type = d.tax_type
+                                  AND o.period = d.period AND o.paid_on <> '' AND o.amount_paid >= o.amount_due));
