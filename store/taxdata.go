@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -453,6 +454,43 @@ func (c *canceller) cancel(r reason, taxpayer int64, period taxsms.Period) error
 	return err
 }
 
+// CancelMootReminders cancels the reminders of period still waiting in the
+// outbox whose reason has gone: nothing left to file (filing_reminder,
+// overdue_filing), nothing filed left unpaid (unpaid_tax), no failed
+// deduction standing (failed_deduction). The upserts of tax data cancel
+// such reminders themselves; this sweep catches a reminder queued after the
+// data that made it moot was read, and returns how many it cancelled. It
+// reads every waiting reminder of the period. Only the platform or a city
+// administrator may run it (else EFORBIDDEN).
+func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error) {
+	if err := requireAll(ctx, auth.DataMessages, "reminders"); err != nil {
+		return 0, err
+	}
+	if !period.Valid() {
+		return 0, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", string(period))
+	}
+	n := 0
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		now := ms(db.Now())
+		pattern := "remind/%/" + string(period) + "/%"
+		for _, q := range []struct{ name, why string }{
+			{"CancelMootFilingReminders", "cancelled: the taxpayer has filed"},
+			{"CancelMootUnpaidReminders", "cancelled: the taxpayer has paid"},
+			{"CancelMootDeductionReminders", "cancelled: the tax was deducted or paid"},
+		} {
+			res, err := tx.ExecContext(ctx, db.q(q.name), now, now, q.why, pattern, string(period))
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // ReminderKeyPattern is the SQL LIKE pattern of the idempotency keys of the
 // reminders for a taxpayer and period, whatever their rule and contact:
 // remind/%/<period>/<taxpayer id>/%.
@@ -591,8 +629,9 @@ func (db *DB) FindDeduction(ctx context.Context, reference string) (*taxsms.Dedu
 	return &d, nil
 }
 
-// duePage is how many rows a page of the reminders' look-ups reads.
-const duePage = 2048
+// duePage is how many obligations (or deductions) a page of the reminders'
+// look-ups reads, with their contacts.
+const duePage = 4096
 
 // Unfiled yields, for each day from from to to (inclusive), the taxpayers
 // with obligations not filed whose filing deadline is that day, one Due per
@@ -625,6 +664,7 @@ func (db *DB) dues(ctx context.Context, name string, from, to taxsms.Date) iter.
 		}
 		where, sargs := taxpayerScope(ctx, false)
 		q := db.rebind(strings.Replace(rawQueries[name], "{{SCOPE}}", where, 1))
+		bound := db.q(strings.Replace(name, "Select", "Bound", 1))
 		r, err := db.newDueReader(ctx)
 		if err != nil {
 			yield(nil, err)
@@ -638,7 +678,7 @@ func (db *DB) dues(ctx context.Context, name string, from, to taxsms.Date) iter.
 						send(duePageResult{err: err})
 						return
 					}
-					list, last, err := r.page(ctx, q, taxsms.DateOf(day), name == "SelectUnpaid", after, sargs)
+					list, last, err := r.page(ctx, q, bound, taxsms.DateOf(day), name == "SelectUnpaid", after, sargs)
 					if !send(duePageResult{list, err}) || err != nil {
 						return
 					}
@@ -731,37 +771,32 @@ func (r *dueReader) newDue(tp int64, name string, office int64, p taxsms.Period)
 	return &taxsms.Due{TaxpayerID: tp, Name: name, OfficeID: office, OfficeName: o[0], OfficePhone: o[1], Period: p}
 }
 
-// page reads the dues of the taxpayers after taxpayer after, a page of rows
-// at most, and returns the last taxpayer it read whole (0 at the end).
-func (r *dueReader) page(ctx context.Context, q string, day taxsms.Date, unpaid bool, after int64, sargs []any) ([]*taxsms.Due, int64, error) {
-	for size := duePage; ; size *= 2 {
-		list, full, err := r.read(ctx, q, day, unpaid, append(append([]any{day.String(), after}, sargs...), size), size)
-		if err != nil || !full {
-			sortDues(list)
-			return list, 0, err
-		}
-		// The last taxpayer may go on in the next page: leave it to that one.
-		last := list[len(list)-1].TaxpayerID
-		i := len(list)
-		for i > 0 && list[i-1].TaxpayerID == last {
-			i--
-		}
-		if i == 0 {
-			continue // one taxpayer filled the page: read a larger one
-		}
-		list = list[:i]
-		sortDues(list)
-		return list, list[i-1].TaxpayerID, nil
+// page reads the dues of the taxpayers after taxpayer after, up to the
+// taxpayer of the duePage-th obligation (found by the query bound), and
+// returns that taxpayer (0 at the end). Every taxpayer of a page is read
+// whole, however many obligations and contacts it has.
+func (r *dueReader) page(ctx context.Context, q, bound string, day taxsms.Date, unpaid bool, after int64, sargs []any) ([]*taxsms.Due, int64, error) {
+	var upto int64
+	err := r.db.db.QueryRowContext(ctx, bound, day.String(), after, duePage-1).Scan(&upto)
+	last := upto
+	if errors.Is(err, sql.ErrNoRows) {
+		upto, last = math.MaxInt64, 0 // the last page
+	} else if err != nil {
+		return nil, 0, err
 	}
+	args := append([]any{day.String(), after, upto, after, upto, after, upto}, sargs...)
+	list, err := r.read(ctx, q, day, unpaid, args)
+	sortDues(list)
+	return list, last, err
 }
 
-// read runs a due query and groups its rows by taxpayer and period; full
-// reports whether it returned size rows. The dues are due on day: to file,
-// or to pay if unpaid (whose rows end with the amount that remains).
-func (r *dueReader) read(ctx context.Context, q string, day taxsms.Date, unpaid bool, args []any, size int) (list []*taxsms.Due, full bool, err error) {
+// read runs a due query and groups its rows by taxpayer and period. The
+// dues are due on day: to file, or to pay if unpaid (whose rows end with
+// the amount that remains).
+func (r *dueReader) read(ctx context.Context, q string, day taxsms.Date, unpaid bool, args []any) (list []*taxsms.Due, err error) {
 	rows, err := r.db.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer rows.Close()
 	byPeriod := make(map[string]*taxsms.Due) // of the current taxpayer
@@ -776,12 +811,10 @@ func (r *dueReader) read(ctx context.Context, q string, day taxsms.Date, unpaid 
 	if unpaid {
 		dest = append(dest, &remaining)
 	}
-	n := 0
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		n++
 		if tp != cur {
 			cur = tp
 			clear(byPeriod)
@@ -804,12 +837,12 @@ func (r *dueReader) read(ctx context.Context, q string, day taxsms.Date, unpaid 
 		if !slices.ContainsFunc(d.Contacts, func(c taxsms.DueContact) bool { return c.ID == cid }) {
 			mobile, err := r.db.openMobile(enc)
 			if err != nil {
-				return nil, false, fmt.Errorf("contact %d: %w", cid, err)
+				return nil, fmt.Errorf("contact %d: %w", cid, err)
 			}
 			d.Contacts = append(d.Contacts, taxsms.DueContact{ID: cid, Role: taxsms.ContactRole(role), Name: cname, Mobile: mobile})
 		}
 	}
-	return list, n == size, rows.Err()
+	return list, rows.Err()
 }
 
 // sortDues puts each taxpayer's dues in period order, and their tax types

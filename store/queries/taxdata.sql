@@ -86,28 +86,42 @@ WHERE taxpayer_id = ? AND status IN ('scheduled', 'queued', 'held') AND kind = ?
 UPDATE deductions SET reminded_at = ? WHERE reminded_at = 0 AND id IN (/*rows*/?/*end*/);
 
 -- name: SelectUnfiled
--- An unfiled obligation due on a day, its taxpayer, and one of the
--- taxpayer's active contacts, in taxpayer order. (Few columns: each costs
--- a call per row. Offices are few and read apart.)
+-- The unfiled obligations due on a day of the taxpayers in a range
+-- (after, upto], each with its taxpayer and one of the taxpayer's active
+-- contacts, in taxpayer order. The range bounds every table, so that no
+-- engine plans a join that scans a table from its start. (Few columns:
+-- each costs a call per row. Offices are few and read apart.)
 SELECT o.taxpayer_id, o.tax_type, o.period, t.name, t.office_id, c.id, c.role, c.name, c.mobile_enc
 FROM obligations o
 JOIN taxpayers t ON t.id = o.taxpayer_id
 JOIN contacts c ON c.taxpayer_id = o.taxpayer_id AND c.status = 'active'
-WHERE o.filed_on = '' AND o.filing_due = ? AND o.taxpayer_id > ? AND {{SCOPE}}
+WHERE o.filed_on = '' AND o.filing_due = ? AND o.taxpayer_id > ? AND o.taxpayer_id <= ?
+  AND t.id > ? AND t.id <= ? AND c.taxpayer_id > ? AND c.taxpayer_id <= ? AND {{SCOPE}}
 ORDER BY o.taxpayer_id
-LIMIT ?
+
+-- name: BoundUnfiled
+-- The taxpayer of the n-th unfiled obligation due on a day after a
+-- taxpayer: the upper end of a page.
+SELECT taxpayer_id FROM obligations
+WHERE filed_on = '' AND filing_due = ? AND taxpayer_id > ?
+ORDER BY taxpayer_id LIMIT 1 OFFSET ?
 
 -- name: SelectUnpaid
--- A filed and unpaid obligation whose payment is due on a day, as
+-- The filed and unpaid obligations whose payment is due on a day, as
 -- SelectUnfiled, and what remains to be paid.
 SELECT o.taxpayer_id, o.tax_type, o.period, t.name, t.office_id, c.id, c.role, c.name, c.mobile_enc,
        o.amount_due - o.amount_paid
 FROM obligations o
 JOIN taxpayers t ON t.id = o.taxpayer_id
 JOIN contacts c ON c.taxpayer_id = o.taxpayer_id AND c.status = 'active'
-WHERE o.filed_on <> '' AND o.amount_due > o.amount_paid AND o.payment_due = ? AND o.taxpayer_id > ? AND {{SCOPE}}
+WHERE o.filed_on <> '' AND o.amount_due > o.amount_paid AND o.payment_due = ? AND o.taxpayer_id > ? AND o.taxpayer_id <= ?
+  AND t.id > ? AND t.id <= ? AND c.taxpayer_id > ? AND c.taxpayer_id <= ? AND {{SCOPE}}
 ORDER BY o.taxpayer_id
-LIMIT ?
+
+-- name: BoundUnpaid
+SELECT taxpayer_id FROM obligations
+WHERE filed_on <> '' AND amount_due > amount_paid AND payment_due = ? AND taxpayer_id > ?
+ORDER BY taxpayer_id LIMIT 1 OFFSET ?
 
 -- name: SelectFailedDeductions
 -- Failed deductions whose reminder is not yet planned, with the taxpayer's
@@ -128,3 +142,30 @@ LIMIT ?
 
 -- name: SelectOfficeContacts
 SELECT id, name, phone FROM offices;
+
+-- name: CancelMootFilingReminders
+-- Waiting reminders to file for a period whose taxpayer has nothing left to
+-- file for it.
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind IN ('filing_reminder', 'overdue_filing')
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
+                  AND o.filed_on = '' AND o.filing_due <> '');
+
+-- name: CancelMootUnpaidReminders
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'unpaid_tax'
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
+                  AND o.filed_on <> '' AND o.amount_due > o.amount_paid);
+
+-- name: CancelMootDeductionReminders
+UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
+WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'failed_deduction'
+  AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM deductions d WHERE d.taxpayer_id = messages.taxpayer_id AND d.period = ?
+                  AND d.result = 'failed'
+                  AND NOT EXISTS (SELECT 1 FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.period = d.period
+                                  AND s.tax_type = d.tax_type AND s.result = 'success' AND s.at > d.at)
+                  AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = d.taxpayer_id AND o.tax_type = d.tax_type
+                                  AND o.period = d.period AND o.paid_on <> '' AND o.amount_paid >= o.amount_due));

@@ -21,6 +21,7 @@ func testTaxData(t *testing.T, open func(testing.TB) *store.DB) {
 	t.Run("Upsert", func(t *testing.T) { testTaxUpsert(t, open(t)) })
 	t.Run("Dues", func(t *testing.T) { testDues(t, open(t)) })
 	t.Run("Cancel", func(t *testing.T) { testTaxCancel(t, open(t)) })
+	t.Run("CancelMoot", func(t *testing.T) { testCancelMoot(t, open(t)) })
 	t.Run("Deductions", func(t *testing.T) { testDeductions(t, open(t)) })
 	t.Run("Pages", func(t *testing.T) { testDuePages(t, open(t)) })
 }
@@ -504,12 +505,13 @@ func testDeductions(t *testing.T, db *store.DB) {
 	})
 }
 
-// testDuePages yields more rows than one page holds: every taxpayer once,
-// whole.
+// testDuePages yields more obligations than one page holds (4 of each
+// taxpayer's, so that a page's end falls amid a taxpayer's): every taxpayer
+// once, whole.
 func testDuePages(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	_, b1, _, op := city(t, db)
-	const n = 1100 // × 2 contacts: more rows than a page
+	const n = 1100 // × 4 obligations: more than a page
 	var tps []*taxsms.Taxpayer
 	for i := range n {
 		tps = append(tps, newTaxpayer(b1.ID, op.ID, 1000+i))
@@ -525,7 +527,9 @@ func testDuePages(t *testing.T, db *store.DB) {
 		for j, role := range []taxsms.ContactRole{taxsms.RoleLegalRep, taxsms.RoleFinance} {
 			cs = append(cs, &taxsms.Contact{TaxpayerID: id, Role: role, Mobile: fmt.Sprintf("1390000%04d", i*2+j), Status: taxsms.ServiceActive})
 		}
-		obs = append(obs, &taxsms.Obligation{TaxpayerID: id, TaxType: "增值税", Period: "2026-11", FilingDue: day(2026, 12, 15)})
+		for _, tt := range []string{"增值税", "城市维护建设税", "教育费附加", "地方教育附加"} {
+			obs = append(obs, &taxsms.Obligation{TaxpayerID: id, TaxType: tt, Period: "2026-11", FilingDue: day(2026, 12, 15)})
+		}
 	}
 	_, err = db.UpsertContacts(ctx, seq(cs...))
 	must(t, err)
@@ -540,8 +544,8 @@ func testDuePages(t *testing.T, db *store.DB) {
 		}
 		seen[d.TaxpayerID] = true
 		order = append(order, d.TaxpayerID)
-		if len(d.Contacts) != 2 {
-			t.Fatalf("taxpayer %d: %d contacts, want 2", d.TaxpayerID, len(d.Contacts))
+		if len(d.Contacts) != 2 || len(d.TaxTypes) != 4 {
+			t.Fatalf("taxpayer %d: %d contacts and %d tax types, want 2 and 4", d.TaxpayerID, len(d.Contacts), len(d.TaxTypes))
 		}
 	}
 	if len(seen) != n || !slices.IsSorted(order) {
@@ -554,4 +558,55 @@ func testDuePages(t *testing.T, db *store.DB) {
 			break
 		}
 	}
+}
+
+// testCancelMoot queues reminders after the data that made them moot (as a
+// reminder run that read the data before an import would), and sweeps.
+func testCancelMoot(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := newTaxCity(t, db)
+	a, b := c.tp[0].ID, c.tp[1].ID
+	at := time.Date(2026, 12, 15, 2, 0, 0, 0, time.UTC)
+	_, err := db.UpsertObligations(ctx, seq(
+		&taxsms.Obligation{TaxpayerID: a, TaxType: "增值税", Period: "2026-11", FilingDue: day(2026, 12, 15)},
+		&taxsms.Obligation{TaxpayerID: b, TaxType: "增值税", Period: "2026-11", FilingDue: day(2026, 12, 15)},
+	))
+	must(t, err)
+	_, err = db.UpsertFilings(ctx, seq(&taxsms.Filing{TaxpayerID: a, TaxType: "增值税", Period: "2026-11", FiledOn: day(2026, 12, 3), AmountDue: 500}))
+	must(t, err)
+	_, err = db.UpsertPayments(ctx, seq(&taxsms.Payment{TaxpayerID: a, TaxType: "增值税", Period: "2026-11", PaidOn: day(2026, 12, 4), Amount: 500}))
+	must(t, err)
+	_, err = db.UpsertDeductions(ctx, seq(&taxsms.Deduction{Reference: "BKB", TaxpayerID: b, TaxType: "增值税", Period: "2026-11",
+		Amount: 500, Result: taxsms.DeductionFailed, At: at}))
+	must(t, err)
+	later := time.Now().Add(time.Hour)
+	moot := []*taxsms.Message{
+		reminder(t, db, c, 0, taxsms.KindFilingReminder, "2026-11", later),
+		reminder(t, db, c, 0, taxsms.KindUnpaidTax, "2026-11", later),
+		reminder(t, db, c, 0, taxsms.KindFailedDeduction, "2026-11", later),
+	}
+	standing := []*taxsms.Message{
+		reminder(t, db, c, 1, taxsms.KindFilingReminder, "2026-11", later),
+		reminder(t, db, c, 1, taxsms.KindFailedDeduction, "2026-11", later),
+		reminder(t, db, c, 0, taxsms.KindFilingReminder, "2026-10", later), // no data for that period: not this sweep's
+	}
+	n, err := db.CancelMootReminders(ctx, "2026-11")
+	must(t, err)
+	if n != len(moot) {
+		t.Errorf("CancelMootReminders = %d, want %d", n, len(moot))
+	}
+	for _, m := range moot {
+		if got, _ := db.FindMessage(ctx, m.ID); got.Status != taxsms.StatusCancelled {
+			t.Errorf("%s = %s, want cancelled", m.IdempotencyKey, got.Status)
+		}
+	}
+	for _, m := range standing {
+		if got, _ := db.FindMessage(ctx, m.ID); got.Status != taxsms.StatusScheduled {
+			t.Errorf("%s = %s, want scheduled", m.IdempotencyKey, got.Status)
+		}
+	}
+	_, err = db.CancelMootReminders(authtest.Context(ctx, taxsms.RoleOperator, c.op.ID, c.b1.Path), "2026-11")
+	wantCode(t, err, taxsms.EFORBIDDEN, "")
+	_, err = db.CancelMootReminders(ctx, "2026-13")
+	wantCode(t, err, taxsms.EINVALID, "period")
 }
