@@ -24,6 +24,9 @@ type Store interface {
 	MarkDeductionsReminded(ctx context.Context, ids []int64) (int, error)
 	// CreateMessages queues messages, one per idempotency key ever.
 	CreateMessages(ctx context.Context, msgs []*taxsms.Message) ([]bool, error)
+	// CancelMootReminders cancels the waiting reminders of period whose
+	// reason has gone.
+	CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error)
 }
 
 // Planner plans and queues the reminders.
@@ -40,6 +43,9 @@ type Planner struct {
 type Plan struct {
 	Date  taxsms.Date
 	Rules []RulePlan
+	// Cancelled counts, in a Run, the reminders cancelled after queueing
+	// because tax data read meanwhile made them moot.
+	Cancelled int
 }
 
 // RulePlan is what one rule sends on a day. Counts are of messages (one
@@ -95,6 +101,7 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 		now = p.Now()
 	}
 	plan := &Plan{Date: day}
+	periods := make(map[taxsms.Period]bool)
 	for i := range rules {
 		r := &rules[i]
 		if len(only) > 0 && !containsRule(only, r.Name) {
@@ -102,7 +109,7 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 		}
 		rp := RulePlan{Rule: r.Name, Enabled: r.Enabled, ByOffice: map[int64]int{}}
 		if r.Enabled || !send {
-			q := &queue{p: p, r: r, rp: &rp, send: send && r.Enabled, notBefore: r.window(day, now)}
+			q := &queue{p: p, r: r, rp: &rp, send: send && r.Enabled, notBefore: r.window(day, now), periods: periods}
 			if err := p.rule(ctx, r, day, q); err != nil {
 				return plan, err
 			}
@@ -111,6 +118,15 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 			}
 		}
 		plan.Rules = append(plan.Rules, rp)
+	}
+	// A filing or payment stored while a rule read the dues cancels only
+	// the reminders queued before it: sweep the periods reminded of.
+	for period := range periods {
+		n, err := p.Store.CancelMootReminders(ctx, period)
+		if err != nil {
+			return plan, err
+		}
+		plan.Cancelled += n
 	}
 	return plan, nil
 }
@@ -180,6 +196,7 @@ type queue struct {
 
 	msgs       []*taxsms.Message
 	deductions []int64
+	periods    map[taxsms.Period]bool // the periods of the reminders queued
 }
 
 func (q *queue) dues(ctx context.Context, seq iter.Seq2[*taxsms.Due, error], deadline taxsms.Date) error {
@@ -234,6 +251,7 @@ func (q *queue) add(ctx context.Context, d *taxsms.Due, deadline taxsms.Date) er
 				Text: text, English: q.r.Template.RenderEN(v)})
 		}
 		if q.send {
+			q.periods[d.Period] = true
 			kind := q.r.Kind()
 			q.msgs = append(q.msgs, &taxsms.Message{Direction: taxsms.MT, Kind: kind, Priority: kind.DefaultPriority(),
 				Mobile: c.Mobile, Body: text, Segments: segs, TaxpayerID: d.TaxpayerID, ContactID: c.ID, OfficeID: d.OfficeID,

@@ -319,3 +319,42 @@ func TestRule_Validate(t *testing.T) {
 		}
 	}
 }
+
+// racingStore stores A's filing while the planner reads the dues, as if it
+// arrived between the read and the queueing.
+type racingStore struct {
+	*store.DB
+	t      *testing.T
+	filing *taxsms.Filing
+}
+
+func (s racingStore) Unfiled(ctx context.Context, from, to taxsms.Date) iter.Seq2[*taxsms.Due, error] {
+	return func(yield func(*taxsms.Due, error) bool) {
+		for d, err := range s.DB.Unfiled(ctx, from, to) {
+			if err == nil && d.TaxpayerID == s.filing.TaxpayerID {
+				_, ferr := s.DB.UpsertFilings(ctx, seq(s.filing))
+				must(s.t, ferr)
+			}
+			if !yield(d, err) {
+				return
+			}
+		}
+	}
+}
+
+func TestPlanner_FilingDuringRun(t *testing.T) {
+	ctx := context.Background()
+	c := newCity(t)
+	c.planner.Store = racingStore{DB: c.db, t: t,
+		filing: &taxsms.Filing{TaxpayerID: c.tp[0].ID, TaxType: "增值税", Period: "2026-11", FiledOn: day(12, 10)}}
+	plan, err := c.planner.Run(ctx, day(12, 10), remind.BeforeDeadline)
+	must(t, err)
+	if plan.Rules[0].Queued != 3 || plan.Cancelled != 2 {
+		t.Errorf("queued %d, cancelled %d; want 3 queued and A's 2 cancelled after", plan.Rules[0].Queued, plan.Cancelled)
+	}
+	for _, m := range c.messages(t, taxsms.KindFilingReminder) {
+		if cancelled := m.Status == taxsms.StatusCancelled; cancelled != (m.TaxpayerID == c.tp[0].ID) {
+			t.Errorf("reminder to taxpayer %d is %s", m.TaxpayerID, m.Status)
+		}
+	}
+}
