@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
@@ -90,8 +93,27 @@ func maskNumbers(s string) string {
 	return string(b)
 }
 
+// appendChange appends the record of an administrative change of obj by
+// ctx's actor within tx, with the states before and after (nil: none). A
+// change that changed nothing (equal states) is not recorded.
+func (db *DB) appendChange(ctx context.Context, tx *sql.Tx, action audit.Action, obj audit.Object, before, after any, detail string) error {
+	e := db.entry(ctx, action, obj, before, after, detail)
+	if before != nil && after != nil && bytes.Equal(e.Before, e.After) {
+		return nil
+	}
+	return db.appendAudit(ctx, tx, e)
+}
+
 func officeObject(id int64) audit.Object {
 	return audit.Object{Type: "office", ID: strconv.FormatInt(id, 10)}
+}
+
+func taxpayerObject(id int64) audit.Object {
+	return audit.Object{Type: "taxpayer", ID: strconv.FormatInt(id, 10)}
+}
+
+func contactObject(id int64) audit.Object {
+	return audit.Object{Type: "contact", ID: strconv.FormatInt(id, 10)}
 }
 
 // officeRecord is an office as the audit archive shows it.
@@ -110,9 +132,19 @@ func taxpayerRecord(t *taxsms.Taxpayer) map[string]any {
 
 // contactRecord is a contact as the audit archive shows it: the number masked.
 func contactRecord(c *taxsms.Contact) map[string]any {
-	return map[string]any{"id": c.ID, "taxpayer_id": c.TaxpayerID, "role": c.Role, "name": c.Name,
-		"mobile": taxsms.MaskMobile(c.Mobile), "status": c.Status, "status_since": c.StatusSince.UTC().Format(time.RFC3339),
-		"status_channel": c.StatusChannel}
+	r := map[string]any{"id": c.ID, "taxpayer_id": c.TaxpayerID, "role": c.Role, "name": c.Name,
+		"mobile": taxsms.MaskMobile(c.Mobile), "status": c.Status, "status_channel": c.StatusChannel}
+	if !c.StatusSince.IsZero() {
+		r["status_since"] = c.StatusSince.UTC().Format(time.RFC3339)
+	}
+	return r
+}
+
+// appendImport appends the one record of a bulk import of what by ctx's
+// actor, with its counts.
+func (db *DB) appendImport(ctx context.Context, tx *sql.Tx, what string, n Upserted) error {
+	return db.appendAudit(ctx, tx, db.entry(ctx, audit.Imported, audit.Object{Type: what}, nil, n,
+		fmt.Sprintf("%s: %d inserted, %d updated, %d unchanged", what, n.Inserted, n.Updated, n.Unchanged)))
 }
 
 // cleanIP returns the address in s ("10.0.0.1", "[::1]:443",
@@ -136,8 +168,7 @@ func cleanIP(s string) string {
 // must not be kept unmasked).
 func typedLogin(login string) string {
 	login = maskNumbers(login)
-	e := audit.Entry{Actor: audit.Actor{Kind: audit.ActorUser, Login: login}, Action: audit.SignInFailed}
-	e.At = e.At.AddDate(2000, 0, 0)
+	e := audit.Entry{At: time.Unix(1, 0), Actor: audit.Actor{Kind: audit.ActorUser, Login: login}, Action: audit.SignInFailed}
 	if login == "" || e.Validate() != nil {
 		return "(unreadable login of " + strconv.Itoa(len(login)) + " bytes)"
 	}

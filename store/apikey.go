@@ -136,7 +136,7 @@ func (db *DB) APIKeyActor(ctx context.Context, hash string) (*auth.Actor, error)
 		return nil, taxsms.Errorf(taxsms.EUNAUTHORIZED, "A valid API key is required.")
 	}
 	if now := db.Now(); now.Sub(lastUsed) >= time.Minute {
-		if _, err := db.db.ExecContext(ctx, db.q("TouchAPIKey"), ms(now), k.ID); err != nil {
+		if err := db.exec(ctx, db.q("TouchAPIKey"), ms(now), k.ID); err != nil {
 			return nil, err
 		}
 	}

@@ -7,11 +7,13 @@ import (
 	"fmt"
 
 	"taxsms"
+	"taxsms/audit"
 )
 
-// CreateContact stores a new contact with its first service event and sets
-// its ID and times. A second contact in the same role of one taxpayer is
-// ECONFLICT; an unknown taxpayer is EINVALID.
+// CreateContact stores a new contact with its first service event, sets its
+// ID and times, and records audit.ContactChanged with no state before. A
+// second contact in the same role of one taxpayer is ECONFLICT; an unknown
+// taxpayer is EINVALID.
 func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -27,7 +29,10 @@ func (db *DB) CreateContact(ctx context.Context, c *taxsms.Contact) error {
 			return err
 		}
 		defer st.Close()
-		return db.insertContact(ctx, st, c)
+		if err := db.insertContact(ctx, st, c); err != nil {
+			return err
+		}
+		return db.appendChange(ctx, tx, audit.ContactChanged, contactObject(c.ID), nil, contactRecord(c), "created")
 	})
 }
 
@@ -56,7 +61,9 @@ func (db *DB) insertContact(ctx context.Context, st *sql.Stmt, c *taxsms.Contact
 
 // UpdateContact saves c's role, name, number and service status. A change of
 // number or status is recorded as a service event at StatusSince (now if
-// zero) through StatusChannel. Missing is ENOTFOUND.
+// zero) through StatusChannel. It records audit.ContactChanged with the
+// contact before and after (numbers masked) if anything changed. Missing is
+// ENOTFOUND.
 func (db *DB) UpdateContact(ctx context.Context, c *taxsms.Contact) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -70,8 +77,11 @@ func (db *DB) UpdateContact(ctx context.Context, c *taxsms.Contact) error {
 			return err
 		}
 		c.TaxpayerID = old.TaxpayerID // a contact stays with its taxpayer
-		_, err = db.updateContact(ctx, tx, c)
-		return err
+		changed, err := db.updateContact(ctx, tx, c)
+		if err != nil || !changed {
+			return err
+		}
+		return db.appendChange(ctx, tx, audit.ContactChanged, contactObject(c.ID), contactRecord(old), contactRecord(c), "")
 	})
 }
 

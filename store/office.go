@@ -8,11 +8,13 @@ import (
 	"strconv"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 )
 
 // CreateOffice stores a new office below o.ParentID (0 for the root) and sets
-// its ID, Path and times. A taken code is ECONFLICT; a missing parent is EINVALID.
+// its ID, Path and times, and records audit.OfficeCreated. A taken code is
+// ECONFLICT; a missing parent is EINVALID.
 func (db *DB) CreateOffice(ctx context.Context, o *taxsms.Office) error {
 	if err := o.Validate(); err != nil {
 		return err
@@ -21,7 +23,10 @@ func (db *DB) CreateOffice(ctx context.Context, o *taxsms.Office) error {
 		if err := db.checkWrite(ctx, tx, auth.DataOffices, "office "+o.Code, o.ParentID, 0); err != nil {
 			return err
 		}
-		return db.createOffice(ctx, tx, o)
+		if err := db.createOffice(ctx, tx, o); err != nil {
+			return err
+		}
+		return db.appendChange(ctx, tx, audit.OfficeCreated, officeObject(o.ID), nil, officeRecord(o), "")
 	})
 }
 
@@ -50,15 +55,36 @@ func (db *DB) createOffice(ctx context.Context, tx *sql.Tx, o *taxsms.Office) er
 	return err
 }
 
-// UpdateOffice saves o's code, name, phone, address and suspension. Moving an
-// office to another parent is not supported. Missing is ENOTFOUND.
+// UpdateOffice saves o's code, name, phone, address and suspension, and
+// records audit.OfficeChanged with the office before and after. Suspending
+// here has SuspendOffice's effects (and needs auth.PermManageOffices).
+// Moving an office to another parent is not supported. Missing is ENOTFOUND.
 func (db *DB) UpdateOffice(ctx context.Context, o *taxsms.Office) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.findOffice(ctx, tx, db.q("SelectOffice"), o.ID)
+		if err != nil {
+			return err
+		}
 		if err := db.checkWrite(ctx, tx, auth.DataOffices, "office "+o.Code, o.ID, 0); err != nil {
 			return err
+		}
+		detail := ""
+		if old.Suspended != o.Suspended {
+			a, _ := auth.FromContext(ctx)
+			if err := a.Require(auth.PermManageOffices); err != nil {
+				return err
+			}
+			detail = "resumed"
+			if o.Suspended {
+				held, err := db.suspendSubtree(ctx, tx, old, "office edited")
+				if err != nil {
+					return err
+				}
+				detail = fmt.Sprintf("suspended; %d queued messages held", held)
+			}
 		}
 		now := db.Now().UTC().Truncate(1e6)
 		res, err := tx.ExecContext(ctx, db.q("UpdateOffice"), o.Code, o.Name, o.Phone, o.Address, boolInt(o.Suspended), ms(now), o.ID)
@@ -70,8 +96,8 @@ func (db *DB) UpdateOffice(ctx context.Context, o *taxsms.Office) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return taxsms.Errorf(taxsms.ENOTFOUND, "office %d not found", o.ID)
 		}
-		o.UpdatedAt = now
-		return nil
+		o.UpdatedAt, o.Path, o.ParentID, o.CreatedAt = now, old.Path, old.ParentID, old.CreatedAt
+		return db.appendChange(ctx, tx, audit.OfficeChanged, officeObject(o.ID), officeRecord(old), officeRecord(o), detail)
 	})
 }
 

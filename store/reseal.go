@@ -6,19 +6,20 @@ import (
 	"fmt"
 )
 
-// Reseal re-seals, with the active data key, every stored number that was
-// sealed with another key, so that an old key can be retired after a
+// Reseal re-seals, with the active data key, every stored number (and
+// second-factor secret) that was sealed with another key, so that an old key can be retired after a
 // rotation. It works in batches, each its own transaction, and may be run
 // again after an interruption. It returns how many values it re-sealed.
 func (db *DB) Reseal(ctx context.Context) (int, error) {
 	total := 0
-	for _, table := range []string{"users", "contacts", "messages"} {
-		sel := db.rebind(fmt.Sprintf("SELECT id, mobile_enc FROM %s WHERE id > ? AND mobile_enc IS NOT NULL ORDER BY id LIMIT 1000", table))
-		upd := db.rebind(fmt.Sprintf("UPDATE %s SET mobile_enc = ? WHERE id = ?", table))
+	for _, tc := range [][2]string{{"users", "mobile_enc"}, {"users", "totp_secret_enc"}, {"contacts", "mobile_enc"}, {"messages", "mobile_enc"}} {
+		table, col := tc[0], tc[1]
+		sel := db.rebind(fmt.Sprintf("SELECT id, %s FROM %s WHERE id > ? AND %s IS NOT NULL ORDER BY id LIMIT 1000", col, table, col))
+		upd := db.rebind(fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ?", table, col))
 		for after := int64(0); ; {
 			n, last, err := db.resealBatch(ctx, sel, upd, after)
 			if err != nil {
-				return total, fmt.Errorf("reseal %s: %w", table, err)
+				return total, fmt.Errorf("reseal %s.%s: %w", table, col, err)
 			}
 			total += n
 			if last == 0 {

@@ -109,7 +109,7 @@ func (db *DB) RecordSignInFailure(ctx context.Context, login string, userID int6
 			detail += "; " + st.String()
 		}
 		return db.appendAudit(ctx, tx, audit.Entry{Actor: audit.Actor{Kind: audit.ActorUser, UserID: userID, Login: typedLogin(login), Role: taxsms.Role(role)},
-			Action: audit.SignInFailed, Object: userObject(userID), IP: cleanIP(ip), Detail: detail})
+			Action: audit.SignInFailed, Object: userObject(userID), IP: cleanIP(ip), Detail: maskNumbers(detail)})
 	})
 }
 
@@ -139,7 +139,7 @@ func (db *DB) SessionActor(ctx context.Context, idHash string, cfg auth.SessionC
 	}
 	s.IDHash, s.CreatedAt, s.LastSeen = idHash, fromMS(created), fromMS(lastSeen)
 	if !cfg.Valid(s, now) {
-		if _, err := db.db.ExecContext(ctx, db.q("DeleteSession"), idHash); err != nil {
+		if err := db.exec(ctx, db.q("DeleteSession"), idHash); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, unauthorized()
@@ -148,7 +148,7 @@ func (db *DB) SessionActor(ctx context.Context, idHash string, cfg auth.SessionC
 		return nil, nil, unauthorized()
 	}
 	if cfg.NeedsTouch(s, now) {
-		if _, err := db.db.ExecContext(ctx, db.q("TouchSession"), ms(now), idHash); err != nil {
+		if err := db.exec(ctx, db.q("TouchSession"), ms(now), idHash); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -236,12 +236,25 @@ func (db *DB) EndSession(ctx context.Context, idHash string) error {
 // there were. The caller records why (suspension and password resets do so
 // themselves).
 func (db *DB) EndUserSessions(ctx context.Context, userID int64) (int, error) {
-	res, err := db.db.ExecContext(ctx, db.q("DeleteUserSessions"), userID)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q("DeleteUserSessions"), userID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return int(n), err
+}
+
+// exec runs one statement in a transaction of its own, so that on SQLite it
+// waits its turn with the other writers (see DB.writer).
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
 }
 
 // UserActor returns the actor user userID acts as (for the command line and
@@ -256,9 +269,6 @@ func (db *DB) UserActor(ctx context.Context, userID int64) (*auth.Actor, error) 
 	}
 	a := auth.UserActor(u, path, perms)
 	a.Lang = lang
-	if c, ok := auth.FromContext(ctx); ok {
-		a.IP = c.IP
-	}
 	return a, nil
 }
 

@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 )
 
-// CreateTaxpayer stores a new taxpayer and sets its ID and times. A taken
-// identifier is ECONFLICT; an unknown office or administrator is EINVALID;
-// an office outside the actor's write scope is EFORBIDDEN.
+// CreateTaxpayer stores a new taxpayer, sets its ID and times, and records
+// audit.TaxpayerChanged with no state before. A taken identifier is
+// ECONFLICT; an unknown office or administrator is EINVALID; an office
+// outside the actor's write scope is EFORBIDDEN.
 func (db *DB) CreateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -27,7 +29,10 @@ func (db *DB) CreateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 			return err
 		}
 		defer stmt.Close()
-		return db.insertTaxpayer(ctx, stmt, t)
+		if err := db.insertTaxpayer(ctx, stmt, t); err != nil {
+			return err
+		}
+		return db.appendChange(ctx, tx, audit.TaxpayerChanged, taxpayerObject(t.ID), nil, taxpayerRecord(t), "created")
 	})
 }
 
@@ -49,10 +54,11 @@ func (db *DB) insertTaxpayer(ctx context.Context, stmt *sql.Stmt, t *taxsms.Taxp
 	return nil
 }
 
-// UpdateTaxpayer saves every field of t. Missing (or outside the actor's
-// scope) is ENOTFOUND; a taxpayer the actor may see but not change, or a
-// move out of its scope, is EFORBIDDEN; only administrators move a taxpayer
-// or change its tax administrator.
+// UpdateTaxpayer saves every field of t and records audit.TaxpayerChanged
+// with the taxpayer before and after (nothing if nothing changed). Missing
+// (or outside the actor's scope) is ENOTFOUND; a taxpayer the actor may see
+// but not change, or a move out of its scope, is EFORBIDDEN; only
+// administrators move a taxpayer or change its tax administrator.
 func (db *DB) UpdateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -85,8 +91,8 @@ func (db *DB) UpdateTaxpayer(ctx context.Context, t *taxsms.Taxpayer) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return taxsms.Errorf(taxsms.ENOTFOUND, "taxpayer %d not found", t.ID)
 		}
-		t.UpdatedAt = now
-		return nil
+		t.UpdatedAt, t.CreatedAt = now, old.CreatedAt
+		return db.appendChange(ctx, tx, audit.TaxpayerChanged, taxpayerObject(t.ID), taxpayerRecord(old), taxpayerRecord(t), "")
 	})
 }
 

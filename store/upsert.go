@@ -27,7 +27,8 @@ type OfficeRow struct {
 // UpsertOffices inserts or updates offices by code, in order, in one
 // transaction: a parent must exist or come earlier. An existing office keeps
 // its place in the tree; its name, phone and address are updated. Any error
-// rolls everything back.
+// rolls everything back. The import is recorded as one audit.Imported
+// record with its counts, as are those of the other Upsert methods.
 func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, error) {
 	if err := requireAll(ctx, auth.DataOffices, "offices"); err != nil {
 		return Upserted{}, err
@@ -71,7 +72,7 @@ func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, er
 			}
 			n.Inserted++
 		}
-		return nil
+		return db.appendImport(ctx, tx, "offices", n)
 	})
 	return n, err
 }
@@ -120,7 +121,7 @@ func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, err
 				n.Unchanged++
 			}
 		}
-		return nil
+		return db.appendImport(ctx, tx, "users", n)
 	})
 	return n, err
 }
@@ -198,9 +199,10 @@ func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpaye
 		}
 		if err := ins.flush(); db.d.violation(err) == "foreign" {
 			return taxsms.Invalid("office", "a taxpayer refers to an office or administrator that does not exist")
-		} else {
+		} else if err != nil {
 			return err
 		}
+		return db.appendImport(qctx, tx, "taxpayers", n)
 	})
 	return n, err
 }
@@ -297,8 +299,10 @@ func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, 
 		err := ins.flush()
 		if db.d.violation(err) == "foreign" {
 			return taxsms.Invalid("taxpayer", "a contact refers to a taxpayer that does not exist")
+		} else if err != nil {
+			return err
 		}
-		return err
+		return db.appendImport(qctx, tx, "contacts", n)
 	})
 	return n, err
 }

@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 )
 
-// CreateUser stores a new member of staff and sets its ID and times. A taken
-// login is ECONFLICT; an unknown office is EINVALID.
+// CreateUser stores a new member of staff, sets its ID and times, and
+// records audit.UserCreated. A taken login is ECONFLICT; an unknown office is
+// EINVALID.
 func (db *DB) CreateUser(ctx context.Context, u *taxsms.User) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -21,7 +23,13 @@ func (db *DB) CreateUser(ctx context.Context, u *taxsms.User) error {
 		if err := db.checkWrite(ctx, tx, auth.DataUsers, "user "+u.Login, u.OfficeID, 0); err != nil {
 			return err
 		}
-		return db.createUser(ctx, tx, u)
+		if err := checkUserRole(ctx, nil, u); err != nil {
+			return err
+		}
+		if err := db.createUser(ctx, tx, u); err != nil {
+			return err
+		}
+		return db.appendChange(ctx, tx, audit.UserCreated, userObject(u.ID), nil, userRecord(u), "")
 	})
 }
 
@@ -43,22 +51,29 @@ func (db *DB) createUser(ctx context.Context, tx *sql.Tx, u *taxsms.User) error 
 	return nil
 }
 
-// UpdateUser saves every field of u. Missing is ENOTFOUND.
+// UpdateUser saves every field of u and records audit.UserChanged with the
+// user before and after. Setting the status to suspended has SuspendUser's
+// effects: the user's sessions end and its waiting messages are held. A
+// change of role drops the permissions granted to the user: it holds its new
+// role's defaults until granted others. Missing is ENOTFOUND.
 func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var officeID int64
-		if err := tx.QueryRowContext(ctx, db.rebind("SELECT office_id FROM users WHERE id = ?"), u.ID).Scan(&officeID); errors.Is(err, sql.ErrNoRows) {
+		old, err := db.scanUser(tx.QueryRowContext(ctx, db.rebind(db.q("UserColumns")+" WHERE u.id = ?"), u.ID))
+		if errors.Is(err, sql.ErrNoRows) {
 			return taxsms.Errorf(taxsms.ENOTFOUND, "user %d not found", u.ID)
 		} else if err != nil {
 			return err
 		}
-		for _, office := range []int64{officeID, u.OfficeID} { // where it is, and where it goes
+		for _, office := range []int64{old.OfficeID, u.OfficeID} { // where it is, and where it goes
 			if err := db.checkWrite(ctx, tx, auth.DataUsers, "user "+u.Login, office, 0); err != nil {
 				return err
 			}
+		}
+		if err := checkUserRole(ctx, old, u); err != nil {
+			return err
 		}
 		now := db.Now().UTC().Truncate(1e6)
 		enc, hash, mask := db.sealMobile(u.Mobile)
@@ -76,9 +91,50 @@ func (db *DB) UpdateUser(ctx context.Context, u *taxsms.User) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return taxsms.Errorf(taxsms.ENOTFOUND, "user %d not found", u.ID)
 		}
-		u.UpdatedAt = now
-		return nil
+		u.UpdatedAt, u.CreatedAt = now, old.CreatedAt
+		detail := ""
+		if old.Role != u.Role {
+			if _, err := tx.ExecContext(ctx, db.q("ResetPermissions"), u.ID); err != nil {
+				return err
+			}
+			detail = "role changed: permissions reset to the role's defaults"
+		}
+		if u.Status == taxsms.UserSuspended && old.Status != taxsms.UserSuspended {
+			if _, err := tx.ExecContext(ctx, db.q("DeleteUserSessions"), u.ID); err != nil {
+				return err
+			}
+			held, err := db.changeWaiting(ctx, tx, Selector{AuthorID: u.ID}, taxsms.StatusHeld, "author suspended")
+			if err != nil {
+				return err
+			}
+			detail = strings.TrimPrefix(detail+fmt.Sprintf("; suspended; sessions ended; %d queued messages held", held), "; ")
+		}
+		return db.appendChange(ctx, tx, audit.UserChanged, userObject(u.ID), userRecord(old), userRecord(u), detail)
 	})
+}
+
+// checkUserRole returns EFORBIDDEN unless ctx's actor may give user u its
+// role (old is the user as stored, nil for a new one), on top of the scope
+// checkWrite enforces: the system and city administrators may make any
+// user; others need auth.PermManageUsers and may make and change only
+// operators (as auth.CanGrant lets them grant only to operators), except
+// that one may edit one's own record keeping its role and office.
+func checkUserRole(ctx context.Context, old, u *taxsms.User) error {
+	a, ok := auth.FromContext(ctx)
+	if !ok || a.APIKeyID == 0 && a.Role == taxsms.RoleCityAdmin && a.Has(auth.PermManageUsers) {
+		return nil
+	}
+	if old != nil && a.APIKeyID == 0 && a.UserID == old.ID && old.Role == u.Role && old.OfficeID == u.OfficeID {
+		return nil
+	}
+	if err := a.Require(auth.PermManageUsers); err != nil {
+		return err
+	}
+	if u.Role != taxsms.RoleOperator || old != nil && old.Role != taxsms.RoleOperator {
+		return &taxsms.Error{Code: taxsms.EFORBIDDEN, Field: "role",
+			Message: fmt.Sprintf("user %s: only a city administrator may make or change a user who is not an operator", u.Login)}
+	}
+	return nil
 }
 
 // FindUser returns the user with the id, or ENOTFOUND (also when outside

@@ -22,6 +22,9 @@ UPDATE users SET lang = ?, updated_at = ? WHERE id = ?;
 -- name: SetPermissions
 UPDATE users SET permissions = ?, updated_at = ? WHERE id = ?;
 
+-- name: ResetPermissions
+UPDATE users SET permissions = NULL WHERE id = ?;
+
 -- name: InsertSession
 INSERT INTO sessions (id_hash, user_id, created_at, last_seen, ip, user_agent)
 VALUES (?, ?, ?, ?, ?, ?);

@@ -26,7 +26,8 @@ func ExerciseAccounts(t *testing.T, engine string) {
 	t.Run("Permissions", func(t *testing.T) { testPermissions(t, open(t)) })
 	t.Run("Suspend", func(t *testing.T) { testSuspend(t, open(t)) })
 	t.Run("Reveal", func(t *testing.T) { testReveal(t, open(t)) })
-	// ADMINAUDIT
+	t.Run("AdminAudit", func(t *testing.T) { testAdminAudit(t, open(t)) })
+	t.Run("UserRoles", func(t *testing.T) { testUserRoles(t, open(t)) })
 }
 
 // signIn stores a session for user uid at now and returns its id hash.
@@ -486,4 +487,160 @@ func testReveal(t *testing.T, db *store.DB) {
 		t.Errorf("exported records = %+v", recs)
 	}
 	verified(t, db)
+}
+
+// testAdminAudit proves that every administrative write of the store leaves
+// one record by the actor of its context, with the states before and after,
+// numbers masked, and that the chain verifies.
+func testAdminAudit(t *testing.T, db *store.DB) {
+	bg := context.Background()
+	root, b1, _, op := city(t, db)
+	admin := authtest.Actor(taxsms.RoleCityAdmin, 100, root.Path)
+	admin.IP = "203.0.113.9:41000"
+	ctx := auth.NewContext(bg, admin)
+	tp := newTaxpayer(b1.ID, op.ID, 1)
+	c := &taxsms.Contact{TaxpayerID: 0, Role: taxsms.RoleLegalRep, Mobile: "13900000001", Status: taxsms.ServiceActive}
+	u := &taxsms.User{Login: "shinan.op9", Name: "孙丽", OfficeID: b1.ID, Role: taxsms.RoleOperator, Mobile: "13700000009"}
+	o := &taxsms.Office{ParentID: b1.ID, Code: "SN-01", Name: "八大关税务所"}
+
+	for _, tt := range []struct {
+		name       string
+		write      func() error
+		action     audit.Action
+		object     string
+		hasBefore  bool
+		wantInJSON string // a fragment of After
+	}{
+		{"CreateOffice", func() error { return db.CreateOffice(ctx, o) }, audit.OfficeCreated, "office", false, `"code":"SN-01"`},
+		{"UpdateOffice", func() error { o.Name = "八大关所"; return db.UpdateOffice(ctx, o) }, audit.OfficeChanged, "office", true, `"name":"八大关所"`},
+		{"CreateUser", func() error { return db.CreateUser(ctx, u) }, audit.UserCreated, "user", false, `"mobile":"137****0009"`},
+		{"UpdateUser", func() error { u.Name = "孙丽丽"; return db.UpdateUser(ctx, u) }, audit.UserChanged, "user", true, `"name":"孙丽丽"`},
+		{"CreateTaxpayer", func() error { return db.CreateTaxpayer(ctx, tp) }, audit.TaxpayerChanged, "taxpayer", false, tp.Identifier},
+		{"UpdateTaxpayer", func() error { tp.Industry = "零售业"; return db.UpdateTaxpayer(ctx, tp) }, audit.TaxpayerChanged, "taxpayer", true, `"industry":"零售业"`},
+		{"CreateContact", func() error { c.TaxpayerID = tp.ID; return db.CreateContact(ctx, c) }, audit.ContactChanged, "contact", false, `"mobile":"139****0001"`},
+		{"ChangeNumber", func() error {
+			c.Mobile, c.StatusChannel, c.StatusSince = "13900000002", taxsms.ChannelWindow, time.Time{}
+			return db.UpdateContact(ctx, c)
+		}, audit.ContactChanged, "contact", true, `"mobile":"139****0002"`},
+		{"Cancel", func() error { c.Status = taxsms.ServiceCancelled; return db.UpdateContact(ctx, c) }, audit.ContactChanged, "contact", true, `"status":"cancelled"`},
+		{"UpsertOffices", func() error {
+			_, err := db.UpsertOffices(ctx, []store.OfficeRow{{Office: taxsms.Office{Code: "SN-02", Name: "x"}, ParentCode: b1.Code}})
+			return err
+		}, audit.Imported, "offices", false, `"inserted":1`},
+		{"UpsertUsers", func() error {
+			_, err := db.UpsertUsers(ctx, seq(&taxsms.User{Login: "imp.1", Name: "x", OfficeID: b1.ID, Role: taxsms.RoleOperator}))
+			return err
+		}, audit.Imported, "users", false, `"inserted":1`},
+		{"UpsertTaxpayers", func() error {
+			_, err := db.UpsertTaxpayers(ctx, seq(newTaxpayer(b1.ID, 0, 2), newTaxpayer(b1.ID, 0, 3), tp))
+			return err
+		}, audit.Imported, "taxpayers", false, `"inserted":2,"updated":0,"unchanged":1`},
+		{"UpsertContacts", func() error {
+			_, err := db.UpsertContacts(ctx, seq(&taxsms.Contact{TaxpayerID: tp.ID, Role: taxsms.RoleFinance, Mobile: "13900000003",
+				Status: taxsms.ServiceActive, StatusChannel: taxsms.ChannelImport}))
+			return err
+		}, audit.Imported, "contacts", false, `"inserted":1`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			head, err := db.AuditHead(bg)
+			must(t, err)
+			must(t, tt.write())
+			var recs []audit.Entry
+			for e, err := range db.ExportAudit(bg, audit.Filter{}) {
+				must(t, err)
+				if e.Seq > head.Seq {
+					recs = append(recs, e)
+				}
+			}
+			if len(recs) != 1 {
+				t.Fatalf("%d records, want 1: %+v", len(recs), recs)
+			}
+			e := recs[0]
+			if e.Action != tt.action || e.Object.Type != tt.object || e.Actor.UserID != 100 || e.Actor.Role != taxsms.RoleCityAdmin ||
+				e.IP != "203.0.113.9" {
+				t.Errorf("record = %+v", e)
+			}
+			if (len(e.Before) > 0) != tt.hasBefore || !strings.Contains(string(e.After), tt.wantInJSON) {
+				t.Errorf("before %s, after %s; want before: %v, after holding %s", e.Before, e.After, tt.hasBefore, tt.wantInJSON)
+			}
+		})
+	}
+	// A save that changes nothing records nothing; a system write is the system's.
+	head, _ := db.AuditHead(bg)
+	must(t, db.UpdateTaxpayer(ctx, tp))
+	if h, _ := db.AuditHead(bg); h != head {
+		t.Errorf("an unchanged save was recorded")
+	}
+	must(t, db.CreateOffice(bg, &taxsms.Office{ParentID: b1.ID, Code: "SN-03", Name: "y"}))
+	recs := auditActions(t, db, audit.Filter{Action: audit.OfficeCreated})
+	if last := recs[len(recs)-1]; last.Actor != audit.System || last.IP != "" {
+		t.Errorf("system write recorded as %+v from %q", last.Actor, last.IP)
+	}
+	// A refused write records nothing.
+	head, _ = db.AuditHead(bg)
+	opCtx := authtest.Context(bg, taxsms.RoleOperator, op.ID, b1.Path)
+	if err := db.CreateOffice(opCtx, &taxsms.Office{ParentID: b1.ID, Code: "SN-04", Name: "z"}); err == nil {
+		t.Fatal("an operator created an office")
+	}
+	if h, _ := db.AuditHead(bg); h != head {
+		t.Errorf("a refused write was recorded")
+	}
+	verified(t, db)
+}
+
+// testUserRoles proves that a branch administrator makes and changes only
+// operators of its subtree, so that it cannot raise anyone, itself included,
+// above what CanGrant lets it hand out.
+func testUserRoles(t *testing.T, db *store.DB) {
+	bg := context.Background()
+	root, b1, _, op := city(t, db)
+	ba := &taxsms.User{Login: "shinan.admin", Name: "李强", OfficeID: b1.ID, Role: taxsms.RoleBranchAdmin}
+	must(t, db.CreateUser(bg, ba))
+	baActor, err := db.UserActor(bg, ba.ID)
+	must(t, err)
+	baCtx := auth.NewContext(bg, baActor)
+	noPerm := *baActor
+	noPerm.Permissions = []auth.Permission{auth.PermSendOwn}
+	noPermCtx := auth.NewContext(bg, &noPerm)
+	cityCtx := authtest.Context(bg, taxsms.RoleCityAdmin, 100, root.Path)
+	user := func(login string, role taxsms.Role) *taxsms.User {
+		return &taxsms.User{Login: login, Name: "新人", OfficeID: b1.ID, Role: role}
+	}
+	promoted := *op
+	promoted.Role = taxsms.RoleBranchAdmin
+	self := *ba
+	self.Name = "李强强"
+	selfUp := *ba
+	selfUp.Role = taxsms.RoleCityAdmin
+	must(t, db.SetUserPermissions(cityCtx, op.ID, []auth.Permission{auth.PermSendOwn, auth.PermRevealNumbers}))
+
+	for _, tt := range []struct {
+		name  string
+		write func() error
+		code  string
+	}{
+		{"BranchCreatesOperator", func() error { return db.CreateUser(baCtx, user("new.op", taxsms.RoleOperator)) }, ""},
+		{"BranchCreatesAdmin", func() error { return db.CreateUser(baCtx, user("new.admin", taxsms.RoleBranchAdmin)) }, taxsms.EFORBIDDEN},
+		{"BranchCreatesCityAdmin", func() error { return db.CreateUser(baCtx, user("new.city", taxsms.RoleCityAdmin)) }, taxsms.EFORBIDDEN},
+		{"BranchPromotesOperator", func() error { p := promoted; return db.UpdateUser(baCtx, &p) }, taxsms.EFORBIDDEN},
+		{"BranchEditsItself", func() error { s := self; return db.UpdateUser(baCtx, &s) }, ""},
+		{"BranchPromotesItself", func() error { s := selfUp; return db.UpdateUser(baCtx, &s) }, taxsms.EFORBIDDEN},
+		{"WithoutManageUsers", func() error { return db.CreateUser(noPermCtx, user("new.op2", taxsms.RoleOperator)) }, taxsms.EFORBIDDEN},
+		{"CityPromotes", func() error { p := promoted; return db.UpdateUser(cityCtx, &p) }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.write()
+			if tt.code == "" {
+				must(t, err)
+				return
+			}
+			wantCode(t, err, tt.code, "")
+		})
+	}
+	// The promotion dropped the operator's grant for the new role's defaults.
+	perms, err := db.UserPermissions(bg, op.ID)
+	must(t, err)
+	if want := auth.DefaultPermissions(taxsms.RoleBranchAdmin); !slices.Equal(perms, want) {
+		t.Errorf("permissions after promotion = %v, want %v", perms, want)
+	}
 }

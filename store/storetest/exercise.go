@@ -570,6 +570,7 @@ func testReseal(t *testing.T, dsn string) {
 	tp := newTaxpayer(b1.ID, op.ID, 1)
 	must(t, db.CreateTaxpayer(ctx, tp))
 	must(t, db.CreateContact(ctx, &taxsms.Contact{TaxpayerID: tp.ID, Role: taxsms.RoleLegalRep, Mobile: "13812345678"}))
+	must(t, db.SetTOTP(ctx, op.ID, "JBSWY3DPEHPK3PXP", 0))
 	key1, key2 := make([]byte, pii.KeySize), make([]byte, pii.KeySize)
 	for i := range key1 {
 		key1[i], key2[i] = byte(i), byte(100+i)
@@ -579,8 +580,8 @@ func testReseal(t *testing.T, dsn string) {
 	db2 := OpenDSN(t, dsn, rotated)
 	n, err := db2.Reseal(ctx)
 	must(t, err)
-	if n != 2 { // the operator's number and the contact's
-		t.Errorf("Reseal = %d, want 2", n)
+	if n != 3 { // the operator's number and second factor, and the contact's number
+		t.Errorf("Reseal = %d, want 3", n)
 	}
 	if n, _ := db2.Reseal(ctx); n != 0 {
 		t.Errorf("second Reseal = %d, want 0", n)
@@ -592,5 +593,10 @@ func testReseal(t *testing.T, dsn string) {
 	must(t, err)
 	if len(cs) != 1 || cs[0].Mobile != "13812345678" {
 		t.Errorf("after rotation and retiring key 1: %+v", cs)
+	}
+	r, err := db3.LoginRecord(ctx, op.Login)
+	must(t, err)
+	if r.TOTPSecret != "JBSWY3DPEHPK3PXP" {
+		t.Errorf("second factor after rotation = %q", r.TOTPSecret)
 	}
 }
