@@ -30,9 +30,11 @@ import (
 // the sign-in steps). Set Server.Console to serve it; Open checks it.
 //
 // Known limits: the client address is the connection's (a proxy in front
-// is not trusted for X-Forwarded-For); changing one's password does not end
-// one's other sessions; a password hashed with older parameters is not
-// re-hashed at sign-in.
+// is not trusted for X-Forwarded-For); the lockout counts failures per
+// existing login, and nothing limits the attempts of one address over many
+// logins; changing one's password does not end one's other sessions; a
+// password hashed with older parameters is not re-hashed at sign-in; the
+// dashboard shows the carrier links of the node that serves it.
 type Console struct {
 	DB *store.DB
 	// Links reports the carrier links' health for the dashboard; nil shows
@@ -97,6 +99,9 @@ func (c *Console) open(logger *slog.Logger, version string) error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if logger == nil {
+		logger = slog.Default()
+	}
 	c.logger, c.version = logger, version
 	var err error
 	if c.cat, err = loadCatalog(catalogFiles); err != nil {
@@ -141,7 +146,7 @@ type Request struct {
 
 // HandlerFunc serves a console page. An error it returns is rendered in
 // the layout by its code (Console.fail): ENOTFOUND 404, EFORBIDDEN 403,
-// EINVALID 400, EUNAUTHORIZED back to the sign-in page, anything else a
+// EINVALID 400, ECONFLICT 409, EUNAUTHORIZED back to the sign-in page, anything else a
 // logged 500 that shows no detail. Form errors are not returned but shown
 // beside their fields (see Form).
 type HandlerFunc func(w http.ResponseWriter, r *Request) error
@@ -314,6 +319,9 @@ func (c *Console) fail(w http.ResponseWriter, r *Request, err error) {
 		}
 	case taxsms.EINVALID, taxsms.ECONFLICT:
 		status, p.Title = http.StatusBadRequest, "error.invalid"
+		if code == taxsms.ECONFLICT {
+			status = http.StatusConflict
+		}
 		p.Data = taxsms.ErrorMessage(err)
 	default:
 		c.logger.Error("console", "method", r.Method, "path", r.URL.Path, "err", err)
