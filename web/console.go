@@ -146,9 +146,9 @@ type Request struct {
 
 // HandlerFunc serves a console page. An error it returns is rendered in
 // the layout by its code (Console.fail): ENOTFOUND 404, EFORBIDDEN 403,
-// EINVALID 400, ECONFLICT 409, EUNAUTHORIZED back to the sign-in page, anything else a
-// logged 500 that shows no detail. Form errors are not returned but shown
-// beside their fields (see Form).
+// EINVALID 400, ECONFLICT 409, EUNAUTHORIZED back to the sign-in page,
+// anything else a logged 500 that shows no detail. Form errors are not
+// returned but shown beside their fields (see Form).
 type HandlerFunc func(w http.ResponseWriter, r *Request) error
 
 // handle registers a page for signed-in users at pattern ("GET /users"). If
