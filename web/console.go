@@ -347,8 +347,14 @@ func (c *Console) notFound(w http.ResponseWriter, hr *http.Request) {
 // the next page.
 func (c *Console) redirect(w http.ResponseWriter, r *Request, to, flash string, args ...string) {
 	if flash != "" {
-		c.setFlash(w, flash, args...)
+		c.setFlash(w, false, flash, args...)
 	}
+	http.Redirect(w, r.Request, localPath(to), http.StatusSeeOther)
+}
+
+// redirectError is redirect with a flash message that reports a failure.
+func (c *Console) redirectError(w http.ResponseWriter, r *Request, to, flash string, args ...string) {
+	c.setFlash(w, true, flash, args...)
 	http.Redirect(w, r.Request, localPath(to), http.StatusSeeOther)
 }
 
@@ -397,9 +403,14 @@ func (c *Console) unseal(purpose, s string, v any) error {
 const flashCookie = "taxsms_flash"
 
 // setFlash sets the flash message of catalogue key, with args, for the next
-// page; it is signed so that no one else can put text on the page.
-func (c *Console) setFlash(w http.ResponseWriter, key string, args ...string) {
-	v := url.Values{"k": {key}, "a": args}.Encode()
+// page, an error if isErr; it is signed so that no one else can put text on
+// the page.
+func (c *Console) setFlash(w http.ResponseWriter, isErr bool, key string, args ...string) {
+	q := url.Values{"k": {key}, "a": args}
+	if isErr {
+		q.Set("e", "1")
+	}
+	v := q.Encode()
 	m := hmac.New(sha256.New, c.flashK)
 	m.Write([]byte(v))
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(v)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)),
@@ -432,7 +443,7 @@ func (c *Console) takeFlash(w http.ResponseWriter, r *Request) *Flash {
 	for i, a := range q["a"] {
 		args[i] = a
 	}
-	return &Flash{Text: c.cat.T(r.Lang, q.Get("k"), args...)}
+	return &Flash{Text: c.cat.T(r.Lang, q.Get("k"), args...), Error: q.Get("e") == "1"}
 }
 
 // render writes the page name (templates/NAME.html) in the layout, in r's
