@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 )
 
@@ -115,6 +118,11 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 		if err := ev.flush(); err != nil {
 			return err
 		}
+		if len(fresh) > 0 {
+			if err := db.appendAudit(qctx, tx, sentEntry(db.entry(ctx, audit.MessageSent, audit.Object{}, nil, nil, ""), fresh)); err != nil {
+				return err
+			}
+		}
 		for i, m := range msgs {
 			if !created[i] {
 				m.ID = keyed[m.IdempotencyKey]
@@ -126,6 +134,29 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 		return nil, err
 	}
 	return created, nil
+}
+
+// sentEntry completes e, the audit record of queueing msgs: the message
+// for one, else the first and last ids and the count by kind.
+func sentEntry(e audit.Entry, msgs []*taxsms.Message) audit.Entry {
+	first, last := msgs[0].ID, msgs[len(msgs)-1].ID
+	if len(msgs) == 1 {
+		m := msgs[0]
+		e.Object = audit.Object{Type: "message", ID: strconv.FormatInt(first, 10)}
+		e.Detail = fmt.Sprintf("%s to %s, %d segments", m.Kind, taxsms.MaskMobile(m.Mobile), m.Segments)
+		return e
+	}
+	kinds := make(map[taxsms.Kind]int)
+	for _, m := range msgs {
+		kinds[m.Kind]++
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	e.Object = audit.Object{Type: "messages", ID: fmt.Sprintf("%d-%d", first, last)}
+	e.Detail = fmt.Sprintf("%d messages queued: %s", len(msgs), strings.Join(parts, ", "))
+	return e
 }
 
 // messagesByKey returns the ids of the stored messages whose idempotency
