@@ -23,11 +23,12 @@ import (
 // columns, so that the four kinds may arrive in any order and any of them
 // may be received again without changing anything.
 //
-// A filing or payment whose taxpayer and period have no reason left for a
-// reminder cancels the reminders of that kind still waiting in the outbox,
-// in the same transaction (see cancelReminders): reminder messages carry
-// the idempotency key remind/<rule>/<period>/<taxpayer id>/<contact id>,
-// with the period in normal form, and their taxpayer's id.
+// A filing, payment or deduction that leaves a taxpayer and period without
+// a reason for a reminder cancels the reminders of that kind still waiting
+// in the outbox, in the same transaction (see canceller); CancelMootReminders
+// sweeps for those queued later. Reminder messages carry their taxpayer's id
+// and the idempotency key remind/<rule>/<period>/<taxpayer id>/<contact id>,
+// with the period in normal form.
 
 // taxRows is how many rows one multi-row upsert statement carries.
 const taxRows = 256
@@ -49,14 +50,15 @@ type tpPeriod struct {
 // taxpayer_id, period in batches of taxRows rows within one transaction,
 // and counts what it did: a returned id above the largest id before the
 // upsert is a new row, any other returned row was updated, and the rows
-// not returned were unchanged.
+// not returned were unchanged. (On PostgreSQL, a row that a concurrent
+// upsert inserted and this one then changed counts as inserted: the counts
+// are a report, the rows are right.)
 type upserter struct {
-	ctx    context.Context // not cancellable: see cancelled
-	db     *DB
-	tx     *sql.Tx
-	name   string // the query, with /*rows*/ … /*end*/
-	perRow int
-	maxID  int64
+	ctx   context.Context // not cancellable: see cancelled
+	db    *DB
+	tx    *sql.Tx
+	name  string // the query, with /*rows*/ … /*end*/
+	maxID int64
 
 	full    *sql.Stmt
 	args    []any
@@ -67,8 +69,15 @@ type upserter struct {
 	touched func(tp tpPeriod) // called for each inserted or updated row
 }
 
-func (db *DB) newUpserter(ctx context.Context, tx *sql.Tx, name, maxQuery string, perRow int) (*upserter, error) {
-	u := &upserter{ctx: ctx, db: db, tx: tx, name: name, perRow: perRow, keys: make(map[string]bool)}
+func (db *DB) newUpserter(ctx context.Context, tx *sql.Tx, name, maxQuery string) (*upserter, error) {
+	u := &upserter{ctx: ctx, db: db, tx: tx, name: name, keys: make(map[string]bool)}
+	// The statements look rows up by key; after a bulk load, PostgreSQL's
+	// statistics may say otherwise (see dialect.byIndex).
+	if db.d.byIndex != "" {
+		if _, err := tx.ExecContext(ctx, db.d.byIndex); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.QueryRowContext(ctx, db.q(maxQuery)).Scan(&u.maxID); err != nil {
 		return nil, err
 	}
@@ -181,7 +190,7 @@ func (db *DB) UpsertObligations(ctx context.Context, obs iter.Seq2[*taxsms.Oblig
 	}
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := db.newUpserter(context.WithoutCancel(ctx), tx, "UpsertObligations", "MaxObligationID", 7)
+		u, err := db.newUpserter(context.WithoutCancel(ctx), tx, "UpsertObligations", "MaxObligationID")
 		if err != nil {
 			return err
 		}
@@ -291,7 +300,7 @@ func (db *DB) upsertSettlements(ctx context.Context, what, query string, rs []re
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		qctx := context.WithoutCancel(ctx) // see cancelled
-		u, err := db.newUpserter(qctx, tx, query, "MaxObligationID", 7)
+		u, err := db.newUpserter(qctx, tx, query, "MaxObligationID")
 		if err != nil {
 			return err
 		}
@@ -512,7 +521,7 @@ func (db *DB) UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deducti
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		qctx := context.WithoutCancel(ctx) // see cancelled
-		u, err := db.newUpserter(qctx, tx, "UpsertDeductions", "MaxDeductionID", 10)
+		u, err := db.newUpserter(qctx, tx, "UpsertDeductions", "MaxDeductionID")
 		if err != nil {
 			return err
 		}
