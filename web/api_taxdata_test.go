@@ -365,3 +365,28 @@ func FuzzTaxDataBodies(f *testing.F) {
 		}
 	})
 }
+
+// TestAPI_PostObligationsFullBatch posts the largest batch allowed, twice.
+func TestAPI_PostObligationsFullBatch(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		rows := make([]string, 0, MaxBatch)
+		for i := 0; len(rows) < MaxBatch; i++ {
+			month := taxsms.Date{Year: 2000 + i/12, Month: time.Month(i%12 + 1), Day: 1}
+			p := taxsms.PeriodOf(taxsms.Monthly, month)
+			due := p.End().Time(time.UTC).AddDate(0, 0, 15)
+			for _, tp := range []*taxsms.Taxpayer{f.tpA, f.tpB} {
+				for _, tt := range []string{"增值税", "消费税", "印花税", "房产税", "城镇土地使用税"} {
+					rows = append(rows, fmt.Sprintf(`{"taxpayer_id":%d,"tax_type":"%s","period":"%s","filing_due":"%s"}`,
+						tp.ID, tt, p, due.Format(taxsms.DateLayout)))
+				}
+			}
+		}
+		body := `{"obligations":[` + strings.Join(rows, ",") + `]}`
+		for _, want := range []string{`"inserted":10000`, `"unchanged":10000`} {
+			code, b := f.do("city", "POST", "/api/v1/obligations", body)
+			if code != 200 || !strings.Contains(string(b), want) {
+				t.Fatalf("POST of %d obligations = %d %s, want 200 with %s", len(rows), code, b, want)
+			}
+		}
+	})
+}
