@@ -397,3 +397,46 @@ func TestAPI_PostObligationsFullBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestAPI_PostFilingsCancelsReminders checks that a filing posted to the
+// API cancels the taxpayer's filing reminder still waiting for the period,
+// and leaves another taxpayer's alone.
+func TestAPI_PostFilingsCancelsReminders(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		code, b := f.do("city", "POST", "/api/v1/obligations", fmt.Sprintf(`{"obligations":[%s,%s]}`,
+			obligationRow(fmt.Sprintf(`"taxpayer_id":%d`, f.tpA.ID), "2026-12", "2027-01-15"),
+			obligationRow(fmt.Sprintf(`"taxpayer_id":%d`, f.tpB.ID), "2026-12", "2027-01-15")))
+		if code != 200 {
+			t.Fatalf("POST obligations = %d %s", code, b)
+		}
+		reminders := map[*taxsms.Taxpayer]*taxsms.Message{}
+		for _, tp := range []*taxsms.Taxpayer{f.tpA, f.tpB} {
+			c := f.contactA
+			if tp == f.tpB {
+				c = f.contactB
+			}
+			m := &taxsms.Message{Direction: taxsms.MT, Kind: taxsms.KindFilingReminder, Priority: taxsms.KindFilingReminder.DefaultPriority(),
+				Mobile: c.Mobile, Body: "【12366】请于2027-01-15前申报", Segments: 1, TaxpayerID: tp.ID, ContactID: c.ID, OfficeID: tp.OfficeID,
+				IdempotencyKey: fmt.Sprintf("remind/filing/2026-12/%d/%d", tp.ID, c.ID)}
+			if err := f.db.CreateMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			reminders[tp] = m
+		}
+		code, b = f.do("system", "POST", "/api/v1/filings", fmt.Sprintf(
+			`{"filings":[{"identifier":"%s","tax_type":"增值税","period":"2026年12月","filed_on":"2027-01-08","amount_due":"0"}]}`, f.tpA.Identifier))
+		if code != 200 {
+			t.Fatalf("POST filings = %d %s", code, b)
+		}
+		for tp, want := range map[*taxsms.Taxpayer]taxsms.Status{f.tpA: taxsms.StatusCancelled, f.tpB: taxsms.StatusQueued} {
+			m, err := f.db.FindMessage(ctx, reminders[tp].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != want {
+				t.Errorf("reminder of %s: status %s, want %s", tp.Name, m.Status, want)
+			}
+		}
+	})
+}
