@@ -185,7 +185,7 @@ func keyString(taxpayer int64, taxType string, p taxsms.Period) string {
 // rolls everything back. Only a city administrator or the platform may
 // upsert (else EFORBIDDEN).
 func (db *DB) UpsertObligations(ctx context.Context, obs iter.Seq2[*taxsms.Obligation, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, "obligations"); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, "obligations"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -294,7 +294,7 @@ var (
 
 // upsertSettlements is UpsertFilings and UpsertPayments.
 func (db *DB) upsertSettlements(ctx context.Context, what, query string, rs []reason, rows iter.Seq2[settlement, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, what); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, what); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -472,7 +472,7 @@ func (c *canceller) cancel(r reason, taxpayer int64, period taxsms.Period) error
 // reads every waiting reminder of the period. Only the platform or a city
 // administrator may run it (else EFORBIDDEN).
 func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error) {
-	if err := requireAll(ctx, auth.DataMessages, "reminders"); err != nil {
+	if err := db.requireAll(ctx, auth.DataMessages, "reminders"); err != nil {
 		return 0, err
 	}
 	if !period.Valid() {
@@ -515,7 +515,7 @@ func ReminderKeyPattern(period taxsms.Period, taxpayer int64) string {
 // period still waiting are cancelled in the same transaction. Errors are as
 // for UpsertObligations.
 func (db *DB) UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deduction, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, "deductions"); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, "deductions"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -965,7 +965,7 @@ func (r *dueReader) failedPage(ctx context.Context, q string, after int64, sargs
 // deductions ids are planned, so that FailedDeductions yields them no more;
 // it returns how many it marked (ids marked before are left alone).
 func (db *DB) MarkDeductionsReminded(ctx context.Context, ids []int64) (int, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, "deductions"); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, "deductions"); err != nil {
 		return 0, err
 	}
 	n := 0

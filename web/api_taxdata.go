@@ -261,17 +261,6 @@ type taxUpserted struct {
 	store.Upserted
 }
 
-// requireCity returns EFORBIDDEN unless ctx's actor may write every
-// taxpayer's records: the platform or a city administrator, as the store
-// requires of bulk tax data. It is checked before a batch is read, so that
-// a refused caller learns nothing of which taxpayers exist.
-func requireCity(ctx context.Context) error {
-	if auth.AccessFrom(ctx, auth.DataTaxpayers).Write.Level != auth.LevelAll {
-		return taxsms.Errorf(taxsms.EFORBIDDEN, "%s may not post tax data: only the platform and the city's administrators may", actorOf(ctx))
-	}
-	return nil
-}
-
 // taxpayerResolver returns a resolver that looks each identifier and id up
 // in the store once.
 func (s *Server) taxpayerResolver() resolver {
@@ -320,13 +309,13 @@ type taxBatch[In, T any] struct {
 }
 
 // postTaxData serves a POST of tax data: the caller must be allowed
-// (requireCity), every row is read, resolved and validated before any is
+// (store.DB.MayImport), every row is read, resolved and validated before any is
 // stored (400 naming the first bad row), then the batch is upserted in one
 // transaction and the counts are answered (200).
 func postTaxData[In, T any](s *Server, b taxBatch[In, T]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if err := requireCity(ctx); err != nil {
+		if err := s.DB.MayImport(ctx, auth.DataTaxpayers, b.kind); err != nil {
 			s.error(w, r, err)
 			return
 		}

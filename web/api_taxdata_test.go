@@ -97,12 +97,12 @@ func TestAPI_PostObligations(t *testing.T) {
 		unknown := "91370200999999999" + string(taxsms.USCCCheck("91370200999999999"))
 		big := batch(slices.Repeat([]string{"{}"}, MaxBatch+1)...)
 		const path = "/api/v1/obligations"
-		// A key of the city's root office reaches every office's taxpayers as
-		// a subtree, not the whole city's write scope that posting needs.
+		// A key of the city's root office reaches every office: it may post.
 		f.actors["keyCity"] = auth.APIKey{ID: 3, Name: "core city", OfficeID: f.city.ID, OfficePath: f.city.Path}.Actor()
 		f.actors["keyCity"].Endpoints = []string{"POST " + path, "GET " + path}
 		f.run(t, []apiCase{
-			{name: "APIKeyOfCity", actor: "keyCity", method: "POST", path: path, body: good, status: 403, code: "forbidden"},
+			{name: "APIKeyOfCity", actor: "keyCity", method: "POST", path: path, body: batch(obligationRow(a, "2026-09", "2026-10-20")), status: 200,
+				has: []string{`"received":1`, `"inserted":1`}},
 			{name: "APIKeyOfCityReads", actor: "keyCity", method: "GET", path: path, status: 200},
 			{name: "Unauthenticated", method: "POST", path: path, body: good, status: 401},
 			{name: "BranchAdmin", actor: "branchA", method: "POST", path: path, body: good, status: 403, code: "forbidden"},
