@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,7 +161,7 @@ func (c *Console) handleNewOffice(w http.ResponseWriter, r *Request) error {
 	}
 	c.requireFields(r, f, "code", "name")
 	if f.OK() {
-		if err := c.failWith(r, f, c.DB.CreateOffice(r.Context(), o)); err != nil {
+		if err := c.failAt(r, f, c.DB.CreateOffice(r.Context(), o)); err != nil {
 			return err
 		}
 	}
@@ -170,6 +171,19 @@ func (c *Console) handleNewOffice(w http.ResponseWriter, r *Request) error {
 	}
 	c.redirect(w, r, "/offices/"+strconv.FormatInt(o.ID, 10), "offices.created", o.Code)
 	return nil
+}
+
+// failAt is failWith that also puts a conflict the store names by a
+// leading "field: " ("code: office … already exists") beside that field.
+func (c *Console) failAt(r *Request, f *Form, err error) error {
+	if taxsms.ErrorCode(err) == taxsms.ECONFLICT && taxsms.ErrorField(err) == "" {
+		msg := taxsms.ErrorMessage(err)
+		if name, _, ok := strings.Cut(msg, ":"); ok && slices.Contains(f.fields, name) {
+			f.Fail(name, c.T(r, "form.error", msg))
+			return nil
+		}
+	}
+	return c.failWith(r, f, err)
 }
 
 // requireFields marks each empty field of names as required.
@@ -238,7 +252,7 @@ func (c *Console) handleEditOffice(w http.ResponseWriter, r *Request) error {
 	edited := *o
 	edited.Code, edited.Name, edited.Phone, edited.Address = f.Get("code"), f.Get("name"), f.Get("phone"), f.Get("address")
 	if f.OK() {
-		if err := c.failWith(r, f, c.DB.UpdateOffice(r.Context(), &edited)); err != nil {
+		if err := c.failAt(r, f, c.DB.UpdateOffice(r.Context(), &edited)); err != nil {
 			return err
 		}
 	}

@@ -162,7 +162,7 @@ func (c *Console) handleNewUser(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	if f.OK() {
-		if err := c.failWith(r, f, c.DB.CreateUser(r.Context(), u)); err != nil {
+		if err := c.failAt(r, f, c.DB.CreateUser(r.Context(), u)); err != nil {
 			return err
 		}
 	}
@@ -224,6 +224,8 @@ type userPage struct {
 	Self        bool
 	TOTPNeeded  bool // the role must use a second factor
 	TOTPEnabled bool // the user enrolled one
+
+	// The forms: edit, permissions, password reset, suspension.
 	Edit, Grant, Reset, Suspend *Form
 }
 
@@ -283,7 +285,9 @@ func (c *Console) renderUser(w http.ResponseWriter, r *Request, status int, u *t
 		}
 		d.Offices, d.Roles = writableOffices(r, tree, auth.DataUsers), grantableRoles(r)
 	}
-	empty := func(fields ...string) *Form { return &Form{Values: map[string][]string{}, Errors: map[string]string{}, fields: fields} }
+	empty := func(fields ...string) *Form {
+		return &Form{Values: map[string][]string{}, Errors: map[string]string{}, fields: fields}
+	}
 	if d.Edit == nil {
 		d.Edit = empty(userFields...)
 		d.Edit.Values = map[string][]string{"name": {u.Name}, "office": {strconv.FormatInt(u.OfficeID, 10)}, "role": {string(u.Role)}}
@@ -353,7 +357,7 @@ func (c *Console) handleEditUser(w http.ResponseWriter, r *Request) error {
 		edited.Mobile = f.Get("mobile")
 	}
 	if f.OK() {
-		if err := c.failWith(r, f, c.DB.UpdateUser(r.Context(), &edited)); err != nil {
+		if err := c.failAt(r, f, c.DB.UpdateUser(r.Context(), &edited)); err != nil {
 			return err
 		}
 	}
