@@ -226,4 +226,3 @@ func TestConsole_SuspendOffice(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
