@@ -191,6 +191,11 @@ func TestConsole_SuspendOffice(t *testing.T) {
 	op := f.as(taxsms.RoleOperator) // of the branch
 	path := "/offices/" + adminID(f.branch.ID) + "/suspend"
 	token := admin.csrf("/offices/" + adminID(f.branch.ID))
+	// A manual message of the branch's operator waits in the queue.
+	_, err := f.db.CreateMessages(context.Background(), []*taxsms.Message{{Direction: taxsms.MT, Kind: taxsms.KindSpecial,
+		Priority: taxsms.KindSpecial.DefaultPriority(), Mobile: "13912345678", OfficeID: f.branch.ID,
+		AuthorID: f.users[taxsms.RoleOperator].ID, Body: "【12366】通知", Segments: 1}})
+	must(t, err)
 
 	r := admin.post(path, url.Values{"csrf_token": {token}, "action": {"suspend"}, "reason": {" "}})
 	if r.Status != http.StatusBadRequest || !hasFieldError(r.Body, "reason") {
@@ -204,7 +209,7 @@ func TestConsole_SuspendOffice(t *testing.T) {
 		t.Fatalf("suspend = %d\n%s", r.Status, r.Body)
 	}
 	page := admin.get(r.Location)
-	if !strings.Contains(page.Body, f.c.cat.T(LangZH, "offices.suspended", f.branch.Code, "0")) {
+	if !strings.Contains(page.Body, f.c.cat.T(LangZH, "offices.suspended", f.branch.Code, "1")) {
 		t.Errorf("office page after suspension does not say how many messages were held")
 	}
 	if r := op.get("/"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
