@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"taxsms"
 	"taxsms/audit"
@@ -162,4 +164,44 @@ func TestConsole_AuditCatalogue(t *testing.T) {
 			t.Errorf("key %q is used but not in the catalogue", k)
 		}
 	}
+}
+
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{"": "", "li.na": "li.na", "=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-2": "'-2", "@x": "'@x", "\tx": "'\tx", "1=1": "1=1"} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzAuditFilter feeds the audit search form anything: it either names a
+// bad field or gives a filter whose range is ordered and whose action is
+// known.
+func FuzzAuditFilter(f *testing.F) {
+	f.Add("2026-12-01", "2026-12-03", "sign_in", "user", "7", "li.na")
+	f.Add("yesterday", "", "coup", "", "7", "=1")
+	f.Add("2026-12-03", "2026-12-01", "", "office", "", "")
+	c := &Console{Location: time.UTC}
+	var err error
+	if c.cat, err = loadCatalog(catalogFiles); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, from, to, action, object, objectID, login string) {
+		q := url.Values{"from": {from}, "to": {to}, "action": {action}, "object": {object}, "object_id": {objectID}, "login": {login}}
+		r := &Request{Request: httptest.NewRequest("GET", "/audit?"+q.Encode(), nil), Lang: LangEN}
+		form := newForm(r, auditFields...)
+		af := c.auditFilter(r, form)
+		if !form.OK() {
+			return
+		}
+		if af.Action != "" && !af.Action.Valid() {
+			t.Errorf("action %q accepted", af.Action)
+		}
+		if !af.From.IsZero() && !af.To.IsZero() && !af.To.After(af.From) {
+			t.Errorf("range %v..%v accepted", af.From, af.To)
+		}
+		if af.ObjectID != "" && af.ObjectType == "" {
+			t.Errorf("object id without type accepted")
+		}
+	})
 }
