@@ -33,6 +33,17 @@ func TestConsole_Users(t *testing.T) {
 		if strings.Contains(r.Body, f.otherOp.Login) || !strings.Contains(r.Body, op.Login) || strings.Contains(r.Body, f.users[taxsms.RoleCityAdmin].Login) {
 			t.Errorf("branch list shows users outside its subtree\n%s", r.Body)
 		}
+		r = admin.get("/users?q=" + url.QueryEscape("市北"))
+		if !strings.Contains(r.Body, f.otherOp.Login) || strings.Contains(r.Body, ">"+op.Login+"<") {
+			t.Errorf("search by name = wrong rows")
+		}
+		if r := branch.get("/users?q=" + url.QueryEscape("市北")); strings.Contains(r.Body, f.otherOp.Login) {
+			t.Errorf("branch search finds a user outside its subtree")
+		}
+		r = admin.get("/users?login=" + f.otherOp.Login)
+		if !strings.Contains(r.Body, ">"+f.otherOp.Login+"<") || strings.Contains(r.Body, ">"+op.Login+"<") {
+			t.Errorf("search by login = wrong rows")
+		}
 		r = admin.get("/users?role=operator&office=" + adminID(f.other.ID))
 		if !strings.Contains(r.Body, f.otherOp.Login) || strings.Contains(r.Body, op.Login) {
 			t.Errorf("search by role and office = wrong rows")
