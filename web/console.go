@@ -64,6 +64,14 @@ type Console struct {
 	aead    cipher.AEAD // seals the pending sign-in step
 	flashK  []byte      // signs flash messages
 	stats   statsCache
+	routes  []consoleRoute // the signed-in pages, as registered
+}
+
+// consoleRoute is a signed-in page and the permission it needs ("" for any
+// signed-in user).
+type consoleRoute struct {
+	Pattern string
+	Perm    auth.Permission
 }
 
 // LinkHealth is what the dashboard needs of the carrier links: the carrier
@@ -157,6 +165,7 @@ type HandlerFunc func(w http.ResponseWriter, r *Request) error
 // requests without the session's CSRF token are refused with 403.
 func (c *Console) handle(mux *http.ServeMux, pattern string, perm auth.Permission, h HandlerFunc) {
 	mux.Handle(pattern, c.signedIn(perm, h))
+	c.routes = append(c.routes, consoleRoute{pattern, perm})
 }
 
 // handlePublic registers a page that needs no session (the sign-in steps).
