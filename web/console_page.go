@@ -104,6 +104,9 @@ var navItems = []struct {
 	Show      func(a *auth.Actor) bool
 }{
 	{Path: "/", Key: "nav.dashboard"},
+	{Path: "/reminders", Key: "nav.reminders", Show: canSeeReminders},
+	{Path: "/plan", Key: "nav.plan", Show: canSeeReminders},
+	{Path: "/calendar", Key: "nav.calendar", Show: canSeeCalendar},
 }
 
 // canRead returns a Show function for the users that may read some of d.
