@@ -21,6 +21,9 @@ import (
 // read everything (auth.PermReadAll) see them.
 
 func (c *Console) remindRoutes(mux *http.ServeMux) {
+	if c.Reminders == nil {
+		c.Reminders = &remind.Planner{Store: c.DB, Settings: c.DB, Calendar: calendar.Default()}
+	}
 	c.handle(mux, "GET /reminders", "", c.handleReminders)
 	c.handle(mux, "GET /reminders/{rule}", "", c.handleReminder)
 	c.handle(mux, "POST /reminders/{rule}", auth.PermManageSettings, c.handleReminderPost)
@@ -44,13 +47,9 @@ func canSeeReminders(a *auth.Actor) bool {
 	return a.Has(auth.PermManageSettings) || a.Has(auth.PermReadAll)
 }
 
-// planner returns the planner of the reminders.
-func (c *Console) planner() *remind.Planner {
-	if c.Reminders == nil {
-		c.Reminders = &remind.Planner{Store: c.DB, Settings: c.DB, Calendar: calendar.Default()}
-	}
-	return c.Reminders
-}
+// planner returns the planner of the reminders (set by remindRoutes if
+// Console.Reminders was nil).
+func (c *Console) planner() *remind.Planner { return c.Reminders }
 
 // ruleView is one rule as the pages show it: its values, whether it is
 // stored (else the configuration's), and the preview of its text.
@@ -272,8 +271,9 @@ func (c *Console) handlePlan(w http.ResponseWriter, r *Request) error {
 		c.render(w, r, http.StatusBadRequest, "plan", &Page{Title: "plan.title", Form: f, Data: &planView{Date: f.Get("date")}})
 		return nil
 	}
-	// The plan reads every taxpayer of the city, as the scheduler does.
-	plan, err := c.planner().Plan(context.WithoutCancel(r.Context()), day)
+	// The plan reads every taxpayer of the city, as the scheduler does:
+	// hence the page is for those who manage settings or read everything.
+	plan, err := c.planner().Plan(r.Context(), day)
 	if err != nil {
 		return err
 	}
