@@ -278,8 +278,11 @@ func (c *Console) handleCalendarUpload(w http.ResponseWriter, r *Request) error 
 		years = append(years, c.planner().Calendar.Years()...)
 	}
 	if err := c.DB.ReplaceCalendarYears(r.Context(), slices.Compact(slices.Sorted(slices.Values(years))), entries); err != nil {
-		f.Values.Set("file", "")
-		return c.calendarFail(w, r, f, err)
+		if taxsms.ErrorCode(err) == taxsms.EINTERNAL {
+			return err
+		}
+		f.Fail("file", c.T(r, "form.error", taxsms.ErrorMessage(err)))
+		return c.renderCalendar(w, r, http.StatusBadRequest, f, year)
 	}
 	c.redirect(w, r, "/calendar?year="+strconv.Itoa(year), "cal.uploaded", strconv.Itoa(year))
 	return nil
