@@ -2,7 +2,9 @@ package remind
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +31,25 @@ type Store interface {
 	CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error)
 }
 
+// Settings are the rules and the calendar as an administrator edits them
+// (store.DB has them).
+type Settings interface {
+	// ReminderRules returns the stored rules; a rule not among them keeps
+	// the Planner's.
+	ReminderRules(ctx context.Context) ([]Rule, error)
+	// CalendarEntries returns the stored calendar; none keeps the
+	// Planner's.
+	CalendarEntries(ctx context.Context) ([]calendar.Entry, error)
+}
+
 // Planner plans and queues the reminders.
 type Planner struct {
 	Store    Store
 	Calendar *calendar.Calendar
 	Rules    []Rule // DefaultRules if nil
+	// Settings, if not nil, are read at every Plan and Run (see Current),
+	// so that rules and calendar edited meanwhile apply without a restart.
+	Settings Settings
 	// Signature goes in front of every text, e.g. 【青岛税务】.
 	Signature string
 	Now       func() time.Time // time.Now if nil
@@ -91,10 +107,50 @@ func (p *Planner) Run(ctx context.Context, day taxsms.Date, only ...RuleName) (*
 	return p.do(ctx, day, only, true)
 }
 
+// Current returns the rules and the calendar in force: each rule as
+// Settings stores it, else as Rules (DefaultRules if nil) has it, in the
+// order of RuleNames; the stored calendar if Settings holds any entry, else
+// Calendar. It returns Settings' errors, and an error if the stored calendar
+// does not build (it was checked when stored).
+func (p *Planner) Current(ctx context.Context) ([]Rule, *calendar.Calendar, error) {
+	base := p.Rules
+	if base == nil {
+		base = DefaultRules()
+	}
+	if p.Settings == nil {
+		return base, p.Calendar, nil
+	}
+	stored, err := p.Settings.ReminderRules(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules := make([]Rule, 0, len(RuleNames))
+	for _, name := range RuleNames {
+		for _, set := range [][]Rule{stored, base, DefaultRules()} {
+			if i := slices.IndexFunc(set, func(r Rule) bool { return r.Name == name }); i >= 0 {
+				rules = append(rules, set[i])
+				break
+			}
+		}
+	}
+	entries, err := p.Settings.CalendarEntries(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(entries) == 0 {
+		return rules, p.Calendar, nil
+	}
+	cal, err := calendar.New(entries)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored calendar: %w", err)
+	}
+	return rules, cal, nil
+}
+
 func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send bool) (*Plan, error) {
-	rules := p.Rules
-	if rules == nil {
-		rules = DefaultRules()
+	rules, cal, err := p.Current(ctx)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	if p.Now != nil {
@@ -110,7 +166,7 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 		rp := RulePlan{Rule: r.Name, Enabled: r.Enabled, ByOffice: map[int64]int{}}
 		if r.Enabled || !send {
 			q := &queue{p: p, r: r, rp: &rp, send: send && r.Enabled, notBefore: r.window(day, now), periods: periods}
-			if err := p.rule(ctx, r, day, q); err != nil {
+			if err := p.rule(ctx, cal, r, day, q); err != nil {
 				return plan, err
 			}
 			if err := q.flush(ctx); err != nil {
@@ -141,14 +197,14 @@ func containsRule(list []RuleName, n RuleName) bool {
 }
 
 // rule feeds q the dues of rule r on day.
-func (p *Planner) rule(ctx context.Context, r *Rule, day taxsms.Date, q *queue) error {
+func (p *Planner) rule(ctx context.Context, cal *calendar.Calendar, r *Rule, day taxsms.Date, q *queue) error {
 	switch r.Name {
 	case BeforeDeadline:
 		// The deadlines that are Days working days after day: a deadline
 		// lies at most a few weeks ahead of its reminder.
 		for _, n := range r.Days {
 			for x := addDays(day, 1); !addDays(day, 7*n+21).Before(x); x = addDays(x, 1) {
-				if p.Calendar.AddWorkdays(x, -n) != day {
+				if cal.AddWorkdays(x, -n) != day {
 					continue
 				}
 				q.rp.Deadlines = append(q.rp.Deadlines, x)
@@ -162,7 +218,7 @@ func (p *Planner) rule(ctx context.Context, r *Rule, day taxsms.Date, q *queue) 
 	case AfterDeadline:
 		// The deadlines whose first working day after is day.
 		for x := addDays(day, -21); x.Before(day); x = addDays(x, 1) {
-			if p.Calendar.AddWorkdays(x, 1) != day {
+			if cal.AddWorkdays(x, 1) != day {
 				continue
 			}
 			q.rp.Deadlines = append(q.rp.Deadlines, x)

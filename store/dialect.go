@@ -48,6 +48,8 @@ type dialect struct {
 	// is free, returning a boolean; "" where one node runs (SQLite). See
 	// Lock.
 	tryLock string
+	// unlockAll releases the session's locks at once.
+	unlockAll string
 }
 
 var (
@@ -85,6 +87,7 @@ var (
 		byIndex:  "SET LOCAL enable_seqscan = off",
 		// The lock's number is a hash of the schema and the name, so that
 		// databases in schemas of their own have locks of their own.
+		unlockAll: "SELECT pg_advisory_unlock_all()",
 		tryLock:   "SELECT pg_try_advisory_lock(('x' || substr(md5(current_schema() || '/' || $1), 1, 16))::bit(64)::bigint)",
 		queries:   loadQueries(postgresRewrite),
 		rewrite:   postgresRewrite,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"sync"
+	"time"
 )
 
 // Lock is a lock that one node at a time holds among those sharing the
@@ -64,15 +65,22 @@ func (l *Lock) Hold(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// Release gives the lock up if this node holds it: its session is closed,
-// which releases it. The Lock may be held again afterwards.
+// Release gives the lock up if this node holds it: the session unlocks it,
+// so that another node may take it as soon as Release returns, and is
+// closed. The Lock may be held again afterwards.
 func (l *Lock) Release() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conn != nil {
-		l.discard()
+	if l.conn == nil {
+		return nil
 	}
-	return nil
+	// Closing the session would release the lock too, but only once the
+	// server has ended it, after Release returns.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := l.conn.ExecContext(ctx, l.db.d.unlockAll)
+	l.discard()
+	return err
 }
 
 // discard closes the session of the lock rather than returning it to the

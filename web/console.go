@@ -22,6 +22,7 @@ import (
 	"taxsms"
 	"taxsms/auth"
 	"taxsms/carrier"
+	"taxsms/remind"
 	"taxsms/store"
 )
 
@@ -55,6 +56,9 @@ type Console struct {
 	// StatsMaxAge is how long the dashboard's message counts are reused
 	// per scope (0: 30 s; negative: never).
 	StatsMaxAge time.Duration
+	// Reminders plans and runs the automatic reminders for their pages;
+	// nil: one on DB with the embedded calendar and the default rules.
+	Reminders *remind.Planner
 
 	logger  *slog.Logger
 	version string
@@ -514,6 +518,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.handle(mux, "GET /{$}", "", c.handleDashboard)
 	c.handle(mux, "POST /reveal", auth.PermRevealNumbers, c.handleReveal)
 	c.adminRoutes(mux)
+	c.remindRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

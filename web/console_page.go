@@ -108,6 +108,9 @@ var navItems = []struct {
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},
 	{Path: "/audit", Key: "nav.audit", Show: canReadAny(auth.PermViewAudit)},
+	{Path: "/reminders", Key: "nav.reminders", Show: canSeeReminders},
+	{Path: "/plan", Key: "nav.plan", Show: canSeeReminders},
+	{Path: "/calendar", Key: "nav.calendar", Show: canSeeCalendar},
 }
 
 // canRead returns a Show function for the users that may read some of d.

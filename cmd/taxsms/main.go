@@ -296,6 +296,7 @@ func (m *Main) startReminders() error {
 	if err != nil {
 		return err
 	}
+	m.noteCalendar(context.Background())
 	m.Reminders = &remind.Scheduler{Planner: p, Lock: m.DB.Lock("remind"), Logger: m.Logger, Notify: m.Dispatcher.Notify}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopRemind, m.remindEnded = cancel, make(chan struct{})
@@ -317,7 +318,7 @@ func (m *Main) console(links web.LinkHealth) (*web.Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location,
+	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location, Reminders: m.Reminders.Planner,
 		Sessions: auth.SessionConfig{Idle: m.Config.Console.SessionIdle, Absolute: m.Config.Console.SessionAbsolute, Secure: m.Config.Console.SecureCookies}}, nil
 }
 

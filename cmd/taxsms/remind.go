@@ -61,13 +61,25 @@ func (c *Config) remindRules() ([]remind.Rule, error) {
 	return rules, nil
 }
 
-// planner returns the reminders' planner of the node.
+// planner returns the reminders' planner of the node: at every plan and
+// run it reads the rules and the working-day calendar stored in the
+// database (edited in the console), falling back to the configuration's
+// rules and the embedded calendar.
 func (m *Main) planner() (*remind.Planner, error) {
 	rules, err := m.Config.remindRules()
 	if err != nil {
 		return nil, err
 	}
-	return &remind.Planner{Store: m.DB, Calendar: calendar.Default(), Rules: rules, Signature: m.Config.Remind.Signature}, nil
+	return &remind.Planner{Store: m.DB, Settings: m.DB, Calendar: calendar.Default(), Rules: rules, Signature: m.Config.Remind.Signature}, nil
+}
+
+// noteCalendar logs, when the database holds no calendar, that the embedded
+// one is in force and how to load it for editing.
+func (m *Main) noteCalendar(ctx context.Context) {
+	es, err := m.DB.CalendarEntries(ctx)
+	if err == nil && len(es) == 0 && m.Logger != nil {
+		m.Logger.Info("the working-day calendar is the embedded one; a city administrator may load it into the database on the console's Calendar page (/calendar) to edit it")
+	}
 }
 
 // runRemind runs "taxsms remind plan|run".
