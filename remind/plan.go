@@ -207,9 +207,8 @@ func (p *Planner) rule(ctx context.Context, cal *calendar.Calendar, r *Rule, day
 				if cal.AddWorkdays(x, -n) != day {
 					continue
 				}
-				q.rp.Deadlines = append(q.rp.Deadlines, x)
 				q.tag = "-" + strconv.Itoa(n)
-				if err := q.dues(ctx, p.Store.Unfiled(ctx, x, x), x); err != nil {
+				if err := q.deadline(ctx, cal, p.Store.Unfiled(ctx, x, x), x); err != nil {
 					return err
 				}
 			}
@@ -221,8 +220,7 @@ func (p *Planner) rule(ctx context.Context, cal *calendar.Calendar, r *Rule, day
 			if cal.AddWorkdays(x, 1) != day {
 				continue
 			}
-			q.rp.Deadlines = append(q.rp.Deadlines, x)
-			if err := q.dues(ctx, p.Store.Unfiled(ctx, x, x), x); err != nil {
+			if err := q.deadline(ctx, cal, p.Store.Unfiled(ctx, x, x), x); err != nil {
 				return err
 			}
 		}
@@ -253,6 +251,19 @@ type queue struct {
 	msgs       []*taxsms.Message
 	deductions []int64
 	periods    map[taxsms.Period]bool // the periods of the reminders queued
+}
+
+// deadline feeds q the dues of deadline x, and lists x among the rule's
+// deadlines if it is a working day (as deadlines are) or has dues.
+func (q *queue) deadline(ctx context.Context, cal *calendar.Calendar, seq iter.Seq2[*taxsms.Due, error], x taxsms.Date) error {
+	before := q.rp.Taxpayers
+	if err := q.dues(ctx, seq, x); err != nil {
+		return err
+	}
+	if cal.IsWorkday(x) || q.rp.Taxpayers > before {
+		q.rp.Deadlines = append(q.rp.Deadlines, x)
+	}
+	return nil
 }
 
 func (q *queue) dues(ctx context.Context, seq iter.Seq2[*taxsms.Due, error], deadline taxsms.Date) error {
