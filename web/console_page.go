@@ -104,6 +104,10 @@ var navItems = []struct {
 	Show      func(a *auth.Actor) bool
 }{
 	{Path: "/", Key: "nav.dashboard"},
+	{Path: "/taxpayers", Key: "nav.taxpayers", Show: canRead(auth.DataTaxpayers)},
+	{Path: "/messages", Key: "nav.messages", Show: canRead(auth.DataMessages)},
+	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
+	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
 }
 
 // canRead returns a Show function for the users that may read some of d.
