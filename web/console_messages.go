@@ -174,6 +174,20 @@ func waitingActionsOf(s taxsms.Status) []string {
 	return nil
 }
 
+// mayChange reports whether a may cancel, hold or release m, which it may
+// read: as the store decides in ChangeWaiting, a user whose write scope is
+// its own records changes only the messages it wrote; the others change
+// every message they may read.
+func mayChange(a *auth.Actor, m *taxsms.Message) bool {
+	switch w := a.Access(auth.DataMessages).Write; w.Level {
+	case auth.LevelNone:
+		return false
+	case auth.LevelAssigned:
+		return m.AuthorID != 0 && m.AuthorID == w.UserID
+	}
+	return true
+}
+
 // handleMessage serves GET /messages/{id}: a message with its number
 // masked, its text, its status timeline and its segments, and for a
 // message still waiting the buttons to hold, release or cancel it for
@@ -196,7 +210,7 @@ func (c *Console) handleMessage(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 	}
-	if r.Actor.Access(auth.DataMessages).Write.Level != auth.LevelNone {
+	if mayChange(r.Actor, m) {
 		d.Actions = waitingActionsOf(m.Status)
 	}
 	c.render(w, r, http.StatusOK, "message", &Page{Title: "msg.one_title", Data: d})
@@ -221,10 +235,11 @@ func (c *Console) handleMessageChange(w http.ResponseWriter, r *Request) error {
 	if err := requireRead(r, auth.DataMessages); err != nil {
 		return err
 	}
-	if _, err := c.DB.FindMessage(r.Context(), id); err != nil {
+	m, err := c.DB.FindMessage(r.Context(), id)
+	if err != nil {
 		return err
 	}
-	if r.Actor.Access(auth.DataMessages).Write.Level == auth.LevelNone {
+	if !mayChange(r.Actor, m) {
 		return errForbidden
 	}
 	f := newForm(r, "reason")

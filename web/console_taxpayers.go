@@ -228,6 +228,9 @@ func (c *Console) taxpayerPage(r *Request, id int64) (*taxpayerData, error) {
 // administrator, contacts and their service, its latest messages, and for
 // those who may change taxpayers the forms to edit it and add a contact.
 func (c *Console) handleTaxpayer(w http.ResponseWriter, r *Request) error {
+	if err := requireRead(r, auth.DataTaxpayers); err != nil {
+		return err
+	}
 	id, err := pathID(r.Request, "taxpayer")
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/auth"
 )
 
 // contactSteps are the service lifecycle steps of a contact's page, by the
@@ -82,6 +83,9 @@ func (c *Console) contactPage(r *Request, id int64) (*contactData, error) {
 // (revealed on request to those who may), its service history, and for
 // those who may change taxpayers its edit form and the lifecycle steps.
 func (c *Console) handleContact(w http.ResponseWriter, r *Request) error {
+	if err := requireRead(r, auth.DataTaxpayers); err != nil {
+		return err
+	}
 	id, err := pathID(r.Request, "contact")
 	if err != nil {
 		return err
