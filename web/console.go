@@ -69,6 +69,7 @@ type Console struct {
 	flashK  []byte      // signs flash messages
 	stats   statsCache
 	routes  []consoleRoute // the signed-in pages, as registered
+	links   linkMeter      // the links page's throughput
 }
 
 // consoleRoute is a signed-in page and the permission it needs ("" for any
@@ -519,6 +520,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.handle(mux, "POST /reveal", auth.PermRevealNumbers, c.handleReveal)
 	c.adminRoutes(mux)
 	c.remindRoutes(mux)
+	c.dataRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

@@ -104,6 +104,9 @@ var navItems = []struct {
 	Show      func(a *auth.Actor) bool
 }{
 	{Path: "/", Key: "nav.dashboard"},
+	{Path: "/taxpayers", Key: "nav.taxpayers", Show: canRead(auth.DataTaxpayers)},
+	{Path: "/messages", Key: "nav.messages", Show: canRead(auth.DataMessages)},
+	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
 	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},
@@ -111,6 +114,7 @@ var navItems = []struct {
 	{Path: "/reminders", Key: "nav.reminders", Show: canSeeReminders},
 	{Path: "/plan", Key: "nav.plan", Show: canSeeReminders},
 	{Path: "/calendar", Key: "nav.calendar", Show: canSeeCalendar},
+	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
 }
 
 // canRead returns a Show function for the users that may read some of d.
