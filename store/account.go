@@ -279,7 +279,7 @@ func (db *DB) RevealMobile(ctx context.Context, kind string, id int64, reason st
 // RecordExport records in the audit archive that ctx's actor exported rows
 // records of what ("taxpayers", "messages", "audit", …) matching filter (a
 // description, numbers masked). The actor must hold auth.PermExport
-// (EFORBIDDEN).
+// (EFORBIDDEN). rows < 0 records an export before it streams, its size unknown.
 func (db *DB) RecordExport(ctx context.Context, what, filter string, rows int) error {
 	a, _ := auth.FromContext(ctx)
 	if err := a.Require(auth.PermExport); err != nil {
@@ -289,6 +289,9 @@ func (db *DB) RecordExport(ctx context.Context, what, filter string, rows int) e
 		return taxsms.Invalid("what", "required")
 	}
 	detail := fmt.Sprintf("%d rows", rows)
+	if rows < 0 { // recorded before the rows are written, so none leave unrecorded
+		detail = "streamed"
+	}
 	if filter != "" {
 		detail += "; filter: " + filter
 	}

@@ -20,6 +20,7 @@ import (
 // messages and carrier links to mux.
 func (c *Console) dataRoutes(mux *http.ServeMux) {
 	c.handle(mux, "GET /taxpayers", "", c.handleTaxpayers)
+	c.handle(mux, "GET /taxpayers/export.csv", auth.PermExport, c.handleTaxpayersExport)
 	c.handle(mux, "GET /taxpayers/{id}", "", c.handleTaxpayer)
 	c.handle(mux, "POST /taxpayers/{id}", auth.PermManageTaxpayers, c.handleTaxpayerEdit)
 	c.handle(mux, "POST /taxpayers/{id}/contacts", auth.PermManageTaxpayers, c.handleContactAdd)
@@ -100,6 +101,7 @@ type taxpayersData struct {
 	Offices  []officeChoice
 	Rows     []taxpayerRow
 	Searched bool
+	Export   string // the export of this search
 }
 
 // Name matches of the taxpayer search.
@@ -112,19 +114,12 @@ const (
 // by id, a page at a time, searched by identifier, name (contained, or
 // beginning with), a contact's number and office subtree. Each search uses
 // an index, so every page costs the same however large the city.
-func (c *Console) handleTaxpayers(w http.ResponseWriter, r *Request) error {
-	if err := requireRead(r, auth.DataTaxpayers); err != nil {
-		return err
-	}
-	after, err := r.Cursor()
-	if err != nil {
-		return err
-	}
-	f := newForm(r, "identifier", "name", "match", "mobile", "office")
-	d := &taxpayersData{}
-	var names map[int64]string
-	d.Offices, names = c.officeChoices(r)
-	filter := taxsms.TaxpayerFilter{After: after, Limit: PageSize + 1, Identifier: f.Get("identifier")}
+// taxpayerSearchFields are the fields of the taxpayers' search form.
+var taxpayerSearchFields = []string{"identifier", "name", "match", "mobile", "office"}
+
+// taxpayerFilter reads the taxpayers' search form f, failing its bad fields.
+func (c *Console) taxpayerFilter(r *Request, f *Form) taxsms.TaxpayerFilter {
+	filter := taxsms.TaxpayerFilter{Identifier: f.Get("identifier")}
 	if filter.Identifier != "" && len(filter.Identifier) > 40 {
 		f.Fail("identifier", c.T(r, "tp.err_identifier"))
 	}
@@ -136,6 +131,7 @@ func (c *Console) handleTaxpayers(w http.ResponseWriter, r *Request) error {
 	default:
 		f.Fail("match", c.T(r, "form.error", "unknown match"))
 	}
+	var err error
 	if m := f.Get("mobile"); m != "" {
 		if filter.Mobile, err = taxsms.NormalizeMobile(m); err != nil {
 			f.Fail("mobile", c.T(r, "tp.err_mobile"))
@@ -144,11 +140,31 @@ func (c *Console) handleTaxpayers(w http.ResponseWriter, r *Request) error {
 	if filter.Subtree, err = formID(f, "office"); err != nil {
 		f.Fail("office", c.T(r, "tp.err_office"))
 	}
+	return filter
+}
+
+func (c *Console) handleTaxpayers(w http.ResponseWriter, r *Request) error {
+	if err := requireRead(r, auth.DataTaxpayers); err != nil {
+		return err
+	}
+	after, err := r.Cursor()
+	if err != nil {
+		return err
+	}
+	f := newForm(r, taxpayerSearchFields...)
+	d := &taxpayersData{}
+	var names map[int64]string
+	d.Offices, names = c.officeChoices(r)
+	filter := c.taxpayerFilter(r, f)
+	filter.After, filter.Limit = after, PageSize+1
 	page := &Page{Title: "tp.title", Data: d, Form: f}
 	if !f.OK() {
 		c.render(w, r, http.StatusBadRequest, "taxpayers", page)
 		return nil
 	}
+	q := r.URL.Query()
+	q.Del("after")
+	d.Export = "/taxpayers/export.csv?" + q.Encode()
 	d.Searched = filter.Identifier != "" || filter.NameContains != "" || filter.NamePrefix != "" || filter.Mobile != "" || filter.Subtree != 0
 	tps, err := c.DB.ListTaxpayers(r.Context(), filter)
 	if taxsms.ErrorCode(err) == taxsms.ENOTFOUND && filter.Subtree != 0 {
