@@ -168,7 +168,8 @@ const (
 	ConfigChanged     Action = "config_changed"
 	KeyCreated        Action = "key_created"
 	KeyRevoked        Action = "key_revoked"
-	AuditPruned       Action = "audit_pruned" // retention removed the oldest records
+	AuditPruned       Action = "audit_pruned"   // retention removed the oldest records
+	ContentPruned     Action = "content_pruned" // retention erased the text of old messages
 )
 
 // Actions lists every action, in a stable order (for the console's filter).
@@ -177,7 +178,7 @@ var Actions = []Action{
 	PermissionGranted, PermissionRevoked, OfficeCreated, OfficeChanged, Suspended, Resumed,
 	TaxpayerChanged, ContactChanged, Imported, MessageSent, MessageReceived, MessageCancelled,
 	MessageHeld, MessageReleased, Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
-	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned,
+	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned, ContentPruned,
 }
 
 // Valid reports whether a is one of Actions.

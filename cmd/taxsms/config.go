@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 	"taxsms/carrier"
 )
@@ -59,6 +60,13 @@ type Config struct {
 		// comma-separated, e.g. "city_admin,branch_admin,maintainer".
 		TOTPRoles string `toml:"totp_roles"`
 	} `toml:"console"`
+	// Retention is how long records are kept, in days: audit records
+	// (default 1096, three years) and the text of messages (default 366,
+	// twelve months); never under 184 (six months).
+	Retention struct {
+		AuditDays   int `toml:"audit_days"`
+		MessageDays int `toml:"message_days"`
+	} `toml:"retention"`
 	// Remind holds the automatic reminders' settings.
 	Remind struct {
 		// Signature goes in front of every reminder, e.g. 【青岛税务】: the
@@ -167,6 +175,8 @@ func DefaultConfig() Config {
 	c.Log.Format = "text"
 	c.ShutdownTimeout = 30 * time.Second
 	c.Node, _ = os.Hostname()
+	c.Retention.AuditDays = int(audit.DefaultAudit / audit.Day)
+	c.Retention.MessageDays = int(audit.DefaultMessageContent / audit.Day)
 	c.Remind.Signature = "【青岛税务】"
 	c.Remind.Rules = "before_deadline,after_deadline,unpaid_tax,failed_deduction"
 	c.Remind.Days = "3,1"
@@ -206,6 +216,8 @@ func (c *Config) settings() []setting {
 		{key: "console.session_absolute", help: "a console session this old ends, used or not (default 12h)", value: (*durationValue)(&c.Console.SessionAbsolute)},
 		{key: "console.secure_cookies", help: "mark the session cookie Secure; set it when the console is served over HTTPS", value: (*boolValue)(&c.Console.SecureCookies)},
 		{key: "console.totp_roles", help: "roles that must sign in with a second factor (TOTP), comma-separated: city_admin, branch_admin, operator, auditor, maintainer", value: (*stringValue)(&c.Console.TOTPRoles)},
+		{key: "retention.audit_days", help: "days audit records are kept (at least 184)", value: (*intValue)(&c.Retention.AuditDays)},
+		{key: "retention.message_days", help: "days the text of messages is kept (at least 184); the record of each message stays", value: (*intValue)(&c.Retention.MessageDays)},
 		{key: "remind.signature", help: "signature in front of every reminder, as filed with the carriers", value: (*stringValue)(&c.Remind.Signature)},
 		{key: "remind.rules", help: "reminder rules that run, comma-separated: before_deadline, after_deadline, unpaid_tax, failed_deduction", value: (*stringValue)(&c.Remind.Rules)},
 		{key: "remind.days", help: "working days before a filing deadline on which taxpayers are reminded, comma-separated", value: (*stringValue)(&c.Remind.Days)},
@@ -237,6 +249,9 @@ func (c *Config) Load(fs *flag.FlagSet, path string, environ []string, args []st
 			return fmt.Errorf("config %s: %w", path, err)
 		}
 		if _, err := c.remindRules(); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+		if _, err := c.retention(); err != nil {
 			return fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -296,6 +311,29 @@ func (v *boolValue) Set(s string) error {
 }
 func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
 func (v *boolValue) IsBoolFlag() bool { return true }
+
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+// retention returns the retention of the configuration, or an EINVALID
+// error naming the retention.* setting under six months.
+func (c *Config) retention() (audit.Retention, error) {
+	r := audit.Retention{Audit: time.Duration(c.Retention.AuditDays) * audit.Day, MessageContent: time.Duration(c.Retention.MessageDays) * audit.Day}
+	if err := r.Validate(); err != nil {
+		field := map[string]string{"audit": "retention.audit_days", "message_content": "retention.message_days"}[taxsms.ErrorField(err)]
+		return r, taxsms.Invalid(field, "%s", taxsms.ErrorMessage(err))
+	}
+	return r, nil
+}
 
 type durationValue time.Duration
 

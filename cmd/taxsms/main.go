@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // China's zone even on a machine without zoneinfo
@@ -156,9 +157,9 @@ type Main struct {
 	// MO, if set, receives each MO message once stored (the inbound service).
 	MO dispatch.MOHandler
 
-	box         *pii.Box
-	stopRemind  context.CancelFunc
-	remindEnded chan struct{}
+	box            *pii.Box
+	stopSchedulers context.CancelFunc
+	schedulers     sync.WaitGroup
 }
 
 // NewMain returns a Main with the default configuration.
@@ -272,7 +273,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
-	if err := m.startReminders(); err != nil {
+	if err := m.startSchedulers(); err != nil {
 		return err
 	}
 	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
@@ -288,21 +289,30 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// startReminders starts the reminders' scheduler: on the node that holds
-// its lock, the day's reminders once a day and failed deductions as they
-// come.
-func (m *Main) startReminders() error {
+// startSchedulers starts the work that runs on one node at a time (each
+// holding its lock in the database): the automatic reminders — the day's
+// once a day, failed deductions as they come — and, once a day, retention.
+func (m *Main) startSchedulers() error {
 	p, err := m.planner()
+	if err != nil {
+		return err
+	}
+	retention, err := m.Config.retention()
 	if err != nil {
 		return err
 	}
 	m.noteCalendar(context.Background())
 	m.Reminders = &remind.Scheduler{Planner: p, Lock: m.DB.Lock("remind"), Logger: m.Logger, Notify: m.Dispatcher.Notify}
 	ctx, cancel := context.WithCancel(context.Background())
-	m.stopRemind, m.remindEnded = cancel, make(chan struct{})
+	m.stopSchedulers = cancel
+	m.schedulers.Add(2)
 	go func() { // ends when Close cancels ctx
-		defer close(m.remindEnded)
+		defer m.schedulers.Done()
 		m.Reminders.Run(ctx)
+	}()
+	go func() { // ends when Close cancels ctx
+		defer m.schedulers.Done()
+		runRetention(ctx, m, retention, m.DB.Lock("retention"))
 	}()
 	return nil
 }
@@ -333,9 +343,9 @@ func (m *Main) Close() error {
 	if m.Web != nil {
 		errs = append(errs, m.Web.Close(ctx))
 	}
-	if m.stopRemind != nil {
-		m.stopRemind()
-		<-m.remindEnded
+	if m.stopSchedulers != nil {
+		m.stopSchedulers()
+		m.schedulers.Wait()
 	}
 	if m.Dispatcher != nil {
 		errs = append(errs, m.Dispatcher.Stop(ctx))

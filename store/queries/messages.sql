@@ -26,3 +26,9 @@ SELECT seq, carrier_msg_id, status, error, done_at FROM message_parts WHERE mess
 
 -- name: CountByStatus
 SELECT status, COUNT(*) FROM messages WHERE direction = ? GROUP BY status;
+
+-- name: EraseMessageBodies
+-- Retention: the text of finished messages of an id range created before a cutoff.
+UPDATE messages SET body = '', updated_at = ?
+WHERE id >= ? AND id < ? AND created_at < ? AND body <> ''
+  AND status IN ('delivered', 'failed', 'expired', 'rejected', 'cancelled', 'received');

@@ -33,6 +33,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Reseal", func(t *testing.T) { testReseal(t, DSN(t, engine, "sqlite:"+t.TempDir()+"/reseal.db")) })
 	t.Run("TaxData", func(t *testing.T) { testTaxData(t, open) })
 	t.Run("Calendar", func(t *testing.T) { testCalendar(t, open) })
+	t.Run("Retention", func(t *testing.T) { testRetention(t, open(t)) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
