@@ -8,6 +8,7 @@ import (
 
 	"taxsms"
 	"taxsms/auth"
+	"taxsms/calendar"
 )
 
 // The offices pages: the tree of the user's scope (GET /offices), an
@@ -25,6 +26,7 @@ func (c *Console) adminRoutes(mux *http.ServeMux) {
 	c.handle(mux, "GET /offices/{id}", "", c.handleOffice)
 	c.handle(mux, "POST /offices/{id}", auth.PermManageOffices, c.handleEditOffice)
 	c.handle(mux, "POST /offices/{id}/suspend", auth.PermManageOffices, c.handleSuspendOffice)
+	c.handle(mux, "POST /offices/{id}/hours", auth.PermManageOffices, c.handleOfficeHours)
 	c.usersRoutes(mux)
 	c.keysRoutes(mux)
 	c.auditRoutes(mux)
@@ -128,6 +130,10 @@ type officeForm struct {
 	TopOK   bool           // a new office may be at the top of the tree
 	Held    string         // the confirmation of a suspension, shown once
 	Suspend *Form          // the suspension form
+
+	Hours     string // the working hours the office keeps
+	HoursFrom int64  // the office they are set on; 0: the default
+	HoursForm *Form  // the working hours' form
 }
 
 var officeFields = []string{"parent", "code", "name", "phone", "address"}
@@ -207,7 +213,7 @@ func (c *Console) loadOffice(r *Request) (*taxsms.Office, error) {
 
 // renderOffice renders the office page of o with the edit form f and the
 // suspension form s.
-func (c *Console) renderOffice(w http.ResponseWriter, r *Request, status int, o *taxsms.Office, f, s *Form, held string) error {
+func (c *Console) renderOffice(w http.ResponseWriter, r *Request, status int, o *taxsms.Office, f, s, hf *Form, held string) error {
 	d := &officeForm{Office: o, Suspend: s, Held: held}
 	if o.ParentID != 0 {
 		p, err := c.DB.FindOffice(r.Context(), o.ParentID)
@@ -223,6 +229,17 @@ func (c *Console) renderOffice(w http.ResponseWriter, r *Request, status int, o 
 	if d.Suspend == nil {
 		d.Suspend = &Form{Errors: map[string]string{}, fields: []string{"reason"}}
 	}
+	hours, from, err := c.DB.OfficeHours(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	d.Hours, d.HoursFrom = calendar.FormatSessions(hours), from
+	if d.HoursForm = hf; hf == nil {
+		d.HoursForm = &Form{Errors: map[string]string{}, fields: []string{"hours"}}
+		if from == o.ID {
+			d.HoursForm.Values = map[string][]string{"hours": {d.Hours}}
+		}
+	}
 	c.render(w, r, status, "office", &Page{Title: "offices.office", Form: f, Data: d})
 	return nil
 }
@@ -237,7 +254,7 @@ func (c *Console) handleOffice(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return c.renderOffice(w, r, http.StatusOK, o, nil, nil, "")
+	return c.renderOffice(w, r, http.StatusOK, o, nil, nil, nil, "")
 }
 
 // handleEditOffice serves POST /offices/{id}: saves the office's code,
@@ -257,9 +274,28 @@ func (c *Console) handleEditOffice(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	if !f.OK() {
-		return c.renderOffice(w, r, http.StatusBadRequest, o, f, nil, "")
+		return c.renderOffice(w, r, http.StatusBadRequest, o, f, nil, nil, "")
 	}
 	c.redirect(w, r, "/offices/"+strconv.FormatInt(o.ID, 10), "offices.saved", edited.Code)
+	return nil
+}
+
+// handleOfficeHours serves POST /offices/{id}/hours: sets the office's
+// working hours ("08:30-12:00,13:30-17:30"), or, empty, lets it work those
+// of the office above (store.SetOfficeHours).
+func (c *Console) handleOfficeHours(w http.ResponseWriter, r *Request) error {
+	o, err := c.loadOffice(r)
+	if err != nil {
+		return err
+	}
+	f := newForm(r, "hours")
+	if err := c.failWith(r, f, c.DB.SetOfficeHours(r.Context(), o.ID, f.Get("hours"))); err != nil {
+		return err
+	}
+	if !f.OK() {
+		return c.renderOffice(w, r, http.StatusBadRequest, o, nil, nil, f, "")
+	}
+	c.redirect(w, r, "/offices/"+strconv.FormatInt(o.ID, 10), "offices.hours_saved", o.Code)
 	return nil
 }
 
@@ -290,5 +326,5 @@ func (c *Console) handleSuspendOffice(w http.ResponseWriter, r *Request) error {
 			return nil
 		}
 	}
-	return c.renderOffice(w, r, http.StatusBadRequest, o, nil, s, "")
+	return c.renderOffice(w, r, http.StatusBadRequest, o, nil, s, nil, "")
 }
