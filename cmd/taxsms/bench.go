@@ -323,6 +323,12 @@ func benchDatabase(ctx context.Context, db string, stdout io.Writer) (string, fu
 
 // peakRSSMB returns the process's peak resident set size (VmHWM) in MB, or
 // 0 where /proc is missing.
+// resetPeakRSS starts peakRSSMB afresh (Linux: clear_refs 5), so that a
+// phase after a hungrier one is measured alone; elsewhere it does nothing.
+func resetPeakRSS() {
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
 func peakRSSMB() float64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
