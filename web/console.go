@@ -485,6 +485,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.authRoutes(mux)
 	c.handle(mux, "GET /{$}", "", c.handleDashboard)
 	c.handle(mux, "POST /reveal", auth.PermRevealNumbers, c.handleReveal)
+	c.adminRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

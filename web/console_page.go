@@ -104,6 +104,10 @@ var navItems = []struct {
 	Show      func(a *auth.Actor) bool
 }{
 	{Path: "/", Key: "nav.dashboard"},
+	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
+	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
+	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},
+	{Path: "/audit", Key: "nav.audit", Show: canReadAny(auth.PermViewAudit)},
 }
 
 // canRead returns a Show function for the users that may read some of d.
