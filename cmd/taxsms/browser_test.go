@@ -217,18 +217,67 @@ func TestConsole_Browser(t *testing.T) {
 
 	t.Run("Refused", func(t *testing.T) {
 		t.Parallel()
-		u := c.node.account(t, taxsms.RoleOperator)
+		own, other := c.node.operators(t, c.node.account(t, taxsms.RoleBranchAdmin).Login)
+		for _, tt := range []struct {
+			role   taxsms.Role
+			path   string
+			status int64
+			title  string // the page's h1: a catalogue key, or the text itself
+		}{
+			{taxsms.RoleOperator, "/no/such/page", 404, "error.not_found"},
+			{taxsms.RoleOperator, "/audit", 403, "error.forbidden"},
+			{taxsms.RoleOperator, "/users/new", 403, "error.forbidden"},
+			{taxsms.RoleMaintainer, "/offices/new", 403, "error.forbidden"},
+			{taxsms.RoleBranchAdmin, "/offices", 403, "error.forbidden"},
+			{taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", other.ID), 404, "error.not_found"},
+			{taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", own.ID), 200, own.Name + " " + own.Login},
+		} {
+			t.Run(fmt.Sprintf("%s%s", tt.role, tt.path), func(t *testing.T) {
+				t.Parallel()
+				u := c.node.account(t, tt.role)
+				b := c.tab(t)
+				b.signIn(u.Login, u.Password)
+				resp := b.open(tt.path)
+				if resp.Status != tt.status {
+					t.Errorf("status = %d, want %d", resp.Status, tt.status)
+				}
+				title := tt.title
+				if _, ok := c.cat[title]; ok {
+					title = c.t("zh", title)
+				}
+				b.waitText("main h1", title)
+				if n := b.count("details.account"); n != 1 {
+					t.Errorf("the page is not in the layout of a signed-in user")
+				}
+			})
+		}
+	})
+
+	t.Run("MaskedNumber", func(t *testing.T) {
+		t.Parallel()
+		const mobile, masked = "13812341234", "138****1234"
+		target := c.node.newUser(t, "browser.mask", taxsms.RoleOperator)
+		u, err := c.node.db.FindUserByLogin(context.Background(), target.Login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := c.node.account(t, taxsms.RoleCityAdmin)
 		b := c.tab(t)
-		b.open("/login")
-		b.signIn(u.Login, u.Password)
-		resp := b.open("/no/such/page")
-		if resp.Status != 404 {
-			t.Errorf("unknown page: status %d, want 404", resp.Status)
+		b.signIn(admin.Login, admin.Password)
+		page := fmt.Sprintf("/users/%d", u.ID)
+		b.open(page)
+		b.submit(fmt.Sprintf(`form[action="%s"]`, page), map[string]string{"#f-mobile": mobile})
+		b.waitText("main [role=status]", strings.Replace(c.t("zh", "users.saved"), "%s", u.Login, 1))
+		b.assertMasked(mobile, masked)
+		// The user's history: the audit record of the change.
+		b.navigate(chromedp.Click(chromedp.CSS(`a[href^="/audit?object=user"]`)))
+		b.waitText("main h1", c.t("zh", "audit.title"))
+		b.assertMasked(mobile, "")
+		b.navigate(chromedp.Click(chromedp.CSS("main tbody tr:first-child th a")))
+		if got := b.text("main .columns"); !strings.Contains(got, masked) {
+			t.Errorf("the newest audit record of the user does not show %s:\n%s", masked, got)
 		}
-		b.waitText("main h1", c.t("zh", "error.not_found"))
-		if n := b.count("details.account"); n != 1 {
-			t.Errorf("the 404 page is not in the layout of a signed-in user")
-		}
+		b.assertMasked(mobile, masked)
 	})
 
 	t.Run("Screenshot", func(t *testing.T) {
@@ -435,6 +484,20 @@ func (b *tab) signOut() {
 	}
 }
 
+// assertMasked checks that the page shows masked (if not "") and that
+// mobile appears nowhere in it, not even in its markup.
+func (b *tab) assertMasked(mobile, masked string) {
+	b.t.Helper()
+	if masked != "" {
+		if got := b.text("main"); !strings.Contains(got, masked) {
+			b.t.Errorf("%s does not show %s:\n%s", b.path(), masked, got)
+		}
+	}
+	if html := b.eval(`document.documentElement.outerHTML`); strings.Contains(html, mobile) {
+		b.t.Errorf("%s holds the full number %s", b.path(), mobile)
+	}
+}
+
 // path returns the path of the page shown.
 func (b *tab) path() string {
 	b.t.Helper()
@@ -612,6 +675,41 @@ func (n *demoNode) account(t *testing.T, role taxsms.Role) demoAccount {
 		t.Fatalf("the demo printed no %s account", role)
 	}
 	return a
+}
+
+// operators returns an operator of the office of the user login and one
+// of another office under the same parent.
+func (n *demoNode) operators(t *testing.T, login string) (own, other *taxsms.User) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := n.db.FindUserByLogin(ctx, login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offices, err := n.db.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := map[int64]int64{}
+	for _, o := range offices {
+		parent[o.ID] = o.ParentID
+	}
+	users, err := n.db.ListUsers(ctx, taxsms.UserFilter{Role: taxsms.RoleOperator, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range users {
+		switch {
+		case op.OfficeID == u.OfficeID && own == nil:
+			own = op
+		case op.OfficeID != u.OfficeID && parent[op.OfficeID] == parent[u.OfficeID] && other == nil:
+			other = op
+		}
+	}
+	if own == nil || other == nil {
+		t.Fatalf("no operator in the office of %s, or none in an office beside it", login)
+	}
+	return own, other
 }
 
 // newUser adds a user of role in the city's root office, with a fresh
