@@ -47,6 +47,7 @@ type Link struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed atomic.Bool
+	off    atomic.Bool // disabled at run time (SetEnabled)
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced when a session goes up or down
@@ -135,8 +136,9 @@ func (l *Link) Name() string { return l.cfg.Name }
 // Carrier returns the carrier whose numbers the link serves.
 func (l *Link) Carrier() taxsms.Carrier { return l.cfg.Carrier }
 
-// Enabled reports whether the link is configured to send.
-func (l *Link) Enabled() bool { return l.cfg.Enabled }
+// Enabled reports whether the link sends: configured to, and not
+// disabled at run time (SetEnabled).
+func (l *Link) Enabled() bool { return l.cfg.Enabled && !l.off.Load() }
 
 // run keeps session s up until ctx ends: it leases a connection slot
 // (with Options.Slots), dials and logs in, waits for the session to drop
@@ -348,6 +350,9 @@ func (l *Link) Send(ctx context.Context, m Message) (Result, error) {
 	if l.closed.Load() {
 		return res, fmt.Errorf("link %s is closed: %w", l.cfg.Name, ErrUnavailable)
 	}
+	if l.off.Load() {
+		return res, fmt.Errorf("link %s is disabled for now: %w", l.cfg.Name, ErrUnavailable)
+	}
 	if len(m.Mobile) != 11 || !digits(m.Mobile) {
 		return res, taxsms.Invalid("mobile", "%q is not 11 digits", taxsms.MaskMobile(m.Mobile))
 	}
@@ -511,7 +516,7 @@ type Health struct {
 // Health returns the link's state now.
 func (l *Link) Health() Health {
 	h := Health{
-		Name: l.cfg.Name, Carrier: l.cfg.Carrier, Protocol: l.cfg.Protocol, Enabled: l.cfg.Enabled,
+		Name: l.cfg.Name, Carrier: l.cfg.Carrier, Protocol: l.cfg.Protocol, Enabled: l.Enabled(),
 		Sessions:  len(l.slots),
 		Submits:   l.stats.submits.Load(),
 		Segments:  l.stats.segments.Load(),

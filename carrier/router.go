@@ -50,7 +50,7 @@ func NewRouter(links []*Link, routes Routes) *Router {
 		r.prefixes = taxsms.DefaultPrefixes
 	}
 	for _, l := range links {
-		if l.Enabled() {
+		if l.cfg.Enabled { // a link disabled at run time stays, to come back
 			r.byCarrier[l.Carrier()] = append(r.byCarrier[l.Carrier()], l)
 		}
 	}
@@ -148,7 +148,7 @@ func (r *Router) order(links []*Link) []*Link {
 	var down []*Link
 	for i := range n {
 		l := links[(start+i)%n]
-		if l.up() {
+		if l.up() && !l.off.Load() {
 			out = append(out, l)
 		} else {
 			down = append(down, l)
@@ -167,6 +167,18 @@ func (r *Router) Health() []Health {
 		hs[i] = l.Health()
 	}
 	return hs
+}
+
+// SetEnabled disables (on false) or enables again the link named name,
+// on this node and until it restarts: see Link.SetEnabled. A name no link
+// has is ENOTFOUND.
+func (r *Router) SetEnabled(name string, on bool) error {
+	for _, l := range r.links {
+		if l.Name() == name {
+			return l.SetEnabled(on)
+		}
+	}
+	return taxsms.Errorf(taxsms.ENOTFOUND, "no link named %q", name)
 }
 
 // Ready waits until every enabled link has a session up, or ctx ends.

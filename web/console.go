@@ -62,6 +62,7 @@ type Console struct {
 	aead    cipher.AEAD // seals the pending sign-in step
 	flashK  []byte      // signs flash messages
 	stats   statsCache
+	links   linkMeter // the links page's throughput
 }
 
 // LinkHealth is what the dashboard needs of the carrier links: the carrier
@@ -486,6 +487,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.handle(mux, "GET /{$}", "", c.handleDashboard)
 	c.handle(mux, "POST /reveal", auth.PermRevealNumbers, c.handleReveal)
 	c.adminRoutes(mux)
+	c.dataRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text
