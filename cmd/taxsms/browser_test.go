@@ -218,21 +218,29 @@ func TestConsole_Browser(t *testing.T) {
 	t.Run("Refused", func(t *testing.T) {
 		t.Parallel()
 		own, other := c.node.operators(t, c.node.account(t, taxsms.RoleBranchAdmin).Login)
+		mine := c.node.taxpayers(t, c.node.account(t, taxsms.RoleOperator).Login, 1)[0]
+		elsewhere := c.node.taxpayerOutside(t, mine.OfficeID)
 		for _, tt := range []struct {
+			name   string
 			role   taxsms.Role
 			path   string
 			status int64
 			title  string // the page's h1: a catalogue key, or the text itself
 		}{
-			{taxsms.RoleOperator, "/no/such/page", 404, "error.not_found"},
-			{taxsms.RoleOperator, "/audit", 403, "error.forbidden"},
-			{taxsms.RoleOperator, "/users/new", 403, "error.forbidden"},
-			{taxsms.RoleMaintainer, "/offices/new", 403, "error.forbidden"},
-			{taxsms.RoleBranchAdmin, "/offices", 403, "error.forbidden"},
-			{taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", other.ID), 404, "error.not_found"},
-			{taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", own.ID), 200, own.Name + " " + own.Login},
+			{"UnknownPage", taxsms.RoleOperator, "/no/such/page", 404, "error.not_found"},
+			{"OperatorOwnTaxpayer", taxsms.RoleOperator, fmt.Sprintf("/taxpayers/%d", mine.ID), 200, mine.Name},
+			{"OperatorOtherOfficeTaxpayer", taxsms.RoleOperator, fmt.Sprintf("/taxpayers/%d", elsewhere.ID), 404, "error.not_found"},
+			{"BranchOtherOfficeTaxpayer", taxsms.RoleBranchAdmin, fmt.Sprintf("/taxpayers/%d", elsewhere.ID), 404, "error.not_found"},
+			{"MaintainerTaxpayers", taxsms.RoleMaintainer, "/taxpayers", 403, "error.forbidden"},
+			{"MaintainerTaxpayer", taxsms.RoleMaintainer, fmt.Sprintf("/taxpayers/%d", mine.ID), 403, "error.forbidden"},
+			{"OperatorAudit", taxsms.RoleOperator, "/audit", 403, "error.forbidden"},
+			{"OperatorNewUser", taxsms.RoleOperator, "/users/new", 403, "error.forbidden"},
+			{"MaintainerNewOffice", taxsms.RoleMaintainer, "/offices/new", 403, "error.forbidden"},
+			{"BranchOffices", taxsms.RoleBranchAdmin, "/offices", 403, "error.forbidden"},
+			{"BranchOtherOfficeUser", taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", other.ID), 404, "error.not_found"},
+			{"BranchOwnUser", taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", own.ID), 200, own.Name + " " + own.Login},
 		} {
-			t.Run(fmt.Sprintf("%s%s", tt.role, tt.path), func(t *testing.T) {
+			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
 				u := c.node.account(t, tt.role)
 				b := c.tab(t)
@@ -251,6 +259,78 @@ func TestConsole_Browser(t *testing.T) {
 				}
 			})
 		}
+	})
+
+	t.Run("Search", func(t *testing.T) {
+		t.Parallel()
+		op := c.node.account(t, taxsms.RoleOperator)
+		tps := c.node.taxpayers(t, op.Login, 1)
+		tp := tps[0]
+		name := []rune(tp.Name)
+		b := c.tab(t)
+		b.signIn(op.Login, op.Password)
+		for _, tt := range []struct {
+			name  string
+			field string
+			value string
+		}{
+			{"ByIdentifier", "#f-identifier", tp.Identifier},
+			{"ByName", "#f-name", string(name[1:])}, // contains, not only a prefix
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				b.open("/")
+				b.navigate(chromedp.Click(chromedp.CSS(`nav a[href="/taxpayers"]`)))
+				b.waitText("main h1", c.t("zh", "tp.title"))
+				b.submit(`form[action="/taxpayers"]`, map[string]string{tt.field: tt.value})
+				b.waitText("#tp-results", c.t("zh", "tp.results"))
+				link := fmt.Sprintf(`main table a[href="/taxpayers/%d"]`, tp.ID)
+				if got := b.text(link); got != tp.Identifier {
+					t.Fatalf("result link = %q, want the identifier %s", got, tp.Identifier)
+				}
+				b.navigate(chromedp.Click(chromedp.CSS(link)))
+				b.waitText("main h1", tp.Name)
+				if got := b.text("main dl"); !strings.Contains(got, tp.Identifier) {
+					t.Errorf("the taxpayer's page does not show its identifier %s:\n%s", tp.Identifier, got)
+				}
+				if got := b.text(`section[aria-labelledby="tp-contacts"]`); !regexp.MustCompile(`1\d\d\*{4}\d{4}`).MatchString(got) {
+					t.Errorf("the contacts show no masked number:\n%s", got)
+				}
+			})
+		}
+	})
+
+	t.Run("ContactNumber", func(t *testing.T) {
+		t.Parallel()
+		const mobile, masked = "13812341234", "138****1234"
+		admin := c.node.account(t, taxsms.RoleBranchAdmin)
+		tp := c.node.taxpayers(t, c.node.account(t, taxsms.RoleOperator).Login, 2)[1]
+		b := c.tab(t)
+		b.signIn(admin.Login, admin.Password)
+		b.open(fmt.Sprintf("/taxpayers/%d", tp.ID))
+		b.waitText("main h1", tp.Name)
+		b.navigate(chromedp.Click(chromedp.CSS(`section[aria-labelledby="tp-contacts"] a[href^="/contacts/"]`)))
+		contact := b.path()
+		before := b.text("main dl .mobile")
+		if before == masked {
+			t.Fatalf("the contact already has %s", masked)
+		}
+		form := fmt.Sprintf(`form[action="%s/change-number"]`, contact)
+		b.submit(form, map[string]string{"#f-change-number-mobile": mobile})
+		b.waitText("main [role=status]", c.t("zh", "ct.step_done.change-number"))
+		if got := b.text("main dl .mobile"); got != masked {
+			t.Errorf("the contact's number shows %q, want %q", got, masked)
+		}
+		if got := b.text(`section[aria-labelledby="ct-history"] tbody tr:last-child`); !strings.Contains(got, masked) {
+			t.Errorf("the last line of the history is %q, want it to show %s", got, masked)
+		}
+		b.assertMasked(mobile, masked)
+		// The taxpayer's page lists the contact with the new number, masked.
+		b.navigate(chromedp.Click(chromedp.CSS(fmt.Sprintf(`main a[href="/taxpayers/%d"]`, tp.ID))))
+		b.waitText("main h1", tp.Name)
+		if got := b.text(fmt.Sprintf(`section[aria-labelledby="tp-contacts"] tr:has(a[href="%s"]) .mobile`, contact)); got != masked {
+			t.Errorf("the taxpayer's page shows the contact's number as %q, want %q", got, masked)
+		}
+		b.assertMasked(mobile, masked)
 	})
 
 	t.Run("MaskedNumber", func(t *testing.T) {
@@ -710,6 +790,65 @@ func (n *demoNode) operators(t *testing.T, login string) (own, other *taxsms.Use
 		t.Fatalf("no operator in the office of %s, or none in an office beside it", login)
 	}
 	return own, other
+}
+
+// taxpayers returns the first n taxpayers the user login may see.
+func (n *demoNode) taxpayers(t *testing.T, login string, count int) []*taxsms.Taxpayer {
+	t.Helper()
+	ctx := context.Background()
+	u, err := n.db.FindUserByLogin(ctx, login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.db.UserActor(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tps, err := n.db.ListTaxpayers(auth.NewContext(ctx, a), taxsms.TaxpayerFilter{Limit: count})
+	if err != nil || len(tps) < count {
+		t.Fatalf("%s sees %d taxpayers (%v), want %d", login, len(tps), err, count)
+	}
+	return tps
+}
+
+// taxpayerOutside returns a taxpayer neither of office nor of an office
+// above or below it.
+func (n *demoNode) taxpayerOutside(t *testing.T, office int64) *taxsms.Taxpayer {
+	t.Helper()
+	ctx := context.Background()
+	inside := map[int64]bool{}
+	below, err := n.db.ListOffices(ctx, taxsms.OfficeFilter{Subtree: office, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range below {
+		inside[o.ID] = true
+	}
+	all, err := n.db.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := office; id != 0; { // and the offices above
+		inside[id] = true
+		next := int64(0)
+		for _, o := range all {
+			if o.ID == id {
+				next = o.ParentID
+			}
+		}
+		id = next
+	}
+	tps, err := n.db.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range tps {
+		if !inside[tp.OfficeID] {
+			return tp
+		}
+	}
+	t.Fatalf("every taxpayer is of office %d or an office above or below it", office)
+	return nil
 }
 
 // newUser adds a user of role in the city's root office, with a fresh
