@@ -541,7 +541,13 @@ func (b *tab) submit(form string, fields map[string]string) int64 {
 	b.t.Helper()
 	var steps []chromedp.Action[chromedp.Void]
 	for sel, v := range fields {
-		steps = append(steps, chromedp.Clear(chromedp.CSS(form+" "+sel)), chromedp.SendKeys(chromedp.CSS(form+" "+sel), v))
+		// Empty the field (its value, not its attribute), focus it and
+		// type. chromedp's SendKeys reads the node's attributes while DOM
+		// events may change them: a data race under -race.
+		field := chromedp.CSS(form + " " + sel)
+		steps = append(steps, chromedp.WaitVisible(field),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, string(field))),
+			chromedp.Focus(field), chromedp.KeyEvent(v))
 	}
 	b.wait(steps...)
 	resp := b.navigate(chromedp.Click(chromedp.CSS(form + ` button[type="submit"]`)))
