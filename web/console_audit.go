@@ -188,8 +188,8 @@ func (c *Console) handleAuditExport(w http.ResponseWriter, r *Request) error {
 			started = true
 		}
 		cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.In(c.Location).Format(time.RFC3339Nano), string(e.Actor.Kind),
-			strconv.FormatInt(e.Actor.UserID, 10), e.Actor.Login, string(e.Actor.Role), string(e.Action), e.Object.Type, e.Object.ID,
-			e.IP, csvSafe(e.Detail), string(e.Before), string(e.After), e.Hash.String()})
+			strconv.FormatInt(e.Actor.UserID, 10), csvSafe(e.Actor.Login), string(e.Actor.Role), string(e.Action), csvSafe(e.Object.Type),
+			csvSafe(e.Object.ID), e.IP, csvSafe(e.Detail), string(e.Before), string(e.After), e.Hash.String()})
 		rows++
 	}
 	if failed != nil && !started {
@@ -212,7 +212,9 @@ func (c *Console) handleAuditExport(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
-// csvSafe keeps a spreadsheet from reading text as a formula.
+// csvSafe keeps a spreadsheet from reading text as a formula: free text
+// (a failed sign-in's login is whatever was typed) that starts like one is
+// prefixed with an apostrophe.
 func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s

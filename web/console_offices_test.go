@@ -55,7 +55,7 @@ func (f *adminFixture) grant(role taxsms.Role, perms ...auth.Permission) {
 }
 
 // fieldError reports whether body shows an error beside field name.
-func fieldError(body, name string) bool {
+func hasFieldError(body, name string) bool {
 	return strings.Contains(body, `id="f-`+name+`-error"`)
 }
 
@@ -99,7 +99,7 @@ func TestConsole_Offices(t *testing.T) {
 	t.Run("Tree", func(t *testing.T) {
 		r := admin.get("/offices")
 		for _, o := range []*taxsms.Office{f.city, f.branch, f.other} {
-			if !strings.Contains(r.Body, `href="/offices/`+itoa(o.ID)+`"`) {
+			if !strings.Contains(r.Body, `href="/offices/`+adminID(o.ID)+`"`) {
 				t.Errorf("city tree lacks %s", o.Name)
 			}
 		}
@@ -107,14 +107,14 @@ func TestConsole_Offices(t *testing.T) {
 		f.grant(taxsms.RoleBranchAdmin, auth.PermManageOffices)
 		b := f.as(taxsms.RoleBranchAdmin)
 		r = b.get("/offices")
-		if r.Status != 200 || !strings.Contains(r.Body, f.branch.Name) || strings.Contains(r.Body, f.other.Name) || strings.Contains(r.Body, `href="/offices/`+itoa(f.city.ID)+`"`) {
+		if r.Status != 200 || !strings.Contains(r.Body, f.branch.Name) || strings.Contains(r.Body, f.other.Name) || strings.Contains(r.Body, `href="/offices/`+adminID(f.city.ID)+`"`) {
 			t.Errorf("branch tree = %d, want its own office only\n%s", r.Status, r.Body)
 		}
-		if r := b.get("/offices/" + itoa(f.other.ID)); r.Status != http.StatusNotFound {
+		if r := b.get("/offices/" + adminID(f.other.ID)); r.Status != http.StatusNotFound {
 			t.Errorf("GET another branch = %d, want 404", r.Status)
 		}
-		token := b.csrf("/offices/" + itoa(f.branch.ID))
-		if r := b.post("/offices/"+itoa(f.other.ID), url.Values{"csrf_token": {token}, "code": {"X1"}, "name": {"x"}}); r.Status != http.StatusNotFound {
+		token := b.csrf("/offices/" + adminID(f.branch.ID))
+		if r := b.post("/offices/"+adminID(f.other.ID), url.Values{"csrf_token": {token}, "code": {"X1"}, "name": {"x"}}); r.Status != http.StatusNotFound {
 			t.Errorf("POST another branch = %d, want 404", r.Status)
 		}
 	})
@@ -127,21 +127,21 @@ func TestConsole_Offices(t *testing.T) {
 			form  url.Values
 			field string
 		}{
-			{"ErrCode", url.Values{"parent": {itoa(f.branch.ID)}, "code": {""}, "name": {"所"}}, "code"},
-			{"ErrCodeChars", url.Values{"parent": {itoa(f.branch.ID)}, "code": {"a b"}, "name": {"所"}}, "code"},
-			{"ErrCodeTaken", url.Values{"parent": {itoa(f.branch.ID)}, "code": {f.other.Code}, "name": {"所"}}, "code"},
-			{"ErrPhone", url.Values{"parent": {itoa(f.branch.ID)}, "code": {"S1"}, "name": {"所"}, "phone": {"call us"}}, "phone"},
+			{"ErrCode", url.Values{"parent": {adminID(f.branch.ID)}, "code": {""}, "name": {"所"}}, "code"},
+			{"ErrCodeChars", url.Values{"parent": {adminID(f.branch.ID)}, "code": {"a b"}, "name": {"所"}}, "code"},
+			{"ErrCodeTaken", url.Values{"parent": {adminID(f.branch.ID)}, "code": {f.other.Code}, "name": {"所"}}, "code"},
+			{"ErrPhone", url.Values{"parent": {adminID(f.branch.ID)}, "code": {"S1"}, "name": {"所"}, "phone": {"call us"}}, "phone"},
 			{"ErrParent", url.Values{"parent": {"x"}, "code": {"S1"}, "name": {"所"}}, "parent"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				tt.form.Set("csrf_token", token)
 				r := admin.post("/offices", tt.form)
-				if r.Status != http.StatusBadRequest || !fieldError(r.Body, tt.field) {
+				if r.Status != http.StatusBadRequest || !hasFieldError(r.Body, tt.field) {
 					t.Errorf("= %d, want 400 with an error beside %s\n%s", r.Status, tt.field, r.Body)
 				}
 			})
 		}
-		r := admin.post("/offices", url.Values{"csrf_token": {token}, "parent": {itoa(f.branch.ID)}, "code": {"13702020100"}, "name": {"八大关税务所"}, "phone": {"0532-12366"}})
+		r := admin.post("/offices", url.Values{"csrf_token": {token}, "parent": {adminID(f.branch.ID)}, "code": {"13702020100"}, "name": {"八大关税务所"}, "phone": {"0532-12366"}})
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/offices/") {
 			t.Fatalf("create = %d → %q\n%s", r.Status, r.Location, r.Body)
 		}
@@ -156,9 +156,9 @@ func TestConsole_Offices(t *testing.T) {
 		}
 	})
 	t.Run("Edit", func(t *testing.T) {
-		path := "/offices/" + itoa(created)
+		path := "/offices/" + adminID(created)
 		r := admin.post(path, url.Values{"csrf_token": {token}, "code": {"13702020100"}, "name": {""}})
-		if r.Status != http.StatusBadRequest || !fieldError(r.Body, "name") {
+		if r.Status != http.StatusBadRequest || !hasFieldError(r.Body, "name") {
 			t.Errorf("empty name = %d, want 400 beside name", r.Status)
 		}
 		r = admin.post(path, url.Values{"csrf_token": {token}, "code": {"13702020100"}, "name": {"八大关所"}, "address": {"汇泉路 1 号"}})
@@ -171,13 +171,13 @@ func TestConsole_Offices(t *testing.T) {
 		}
 	})
 	t.Run("ReadOnly", func(t *testing.T) {
-		r := f.as(taxsms.RoleAuditor).get("/offices/" + itoa(f.branch.ID))
+		r := f.as(taxsms.RoleAuditor).get("/offices/" + adminID(f.branch.ID))
 		if r.Status != 200 || strings.Contains(r.Body, `action="/offices/`) {
 			t.Errorf("auditor's office page = %d, want 200 without forms", r.Status)
 		}
 	})
 	t.Run("ErrCSRF", func(t *testing.T) {
-		for _, path := range []string{"/offices", "/offices/" + itoa(created), "/offices/" + itoa(created) + "/suspend"} {
+		for _, path := range []string{"/offices", "/offices/" + adminID(created), "/offices/" + adminID(created) + "/suspend"} {
 			if r := admin.post(path, url.Values{"code": {"Z"}, "name": {"z"}, "reason": {"r"}}); r.Status != http.StatusForbidden {
 				t.Errorf("POST %s without token = %d, want 403", path, r.Status)
 			}
@@ -189,11 +189,16 @@ func TestConsole_SuspendOffice(t *testing.T) {
 	f := startAdmin(t)
 	admin := f.as(taxsms.RoleCityAdmin)
 	op := f.as(taxsms.RoleOperator) // of the branch
-	path := "/offices/" + itoa(f.branch.ID) + "/suspend"
-	token := admin.csrf("/offices/" + itoa(f.branch.ID))
+	path := "/offices/" + adminID(f.branch.ID) + "/suspend"
+	token := admin.csrf("/offices/" + adminID(f.branch.ID))
+	// A manual message of the branch's operator waits in the queue.
+	_, err := f.db.CreateMessages(context.Background(), []*taxsms.Message{{Direction: taxsms.MT, Kind: taxsms.KindSpecial,
+		Priority: taxsms.KindSpecial.DefaultPriority(), Mobile: "13912345678", OfficeID: f.branch.ID,
+		AuthorID: f.users[taxsms.RoleOperator].ID, Body: "【12366】通知", Segments: 1}})
+	must(t, err)
 
 	r := admin.post(path, url.Values{"csrf_token": {token}, "action": {"suspend"}, "reason": {" "}})
-	if r.Status != http.StatusBadRequest || !fieldError(r.Body, "reason") {
+	if r.Status != http.StatusBadRequest || !hasFieldError(r.Body, "reason") {
 		t.Fatalf("no reason = %d, want 400 beside reason", r.Status)
 	}
 	if r := op.get("/"); r.Status != 200 {
@@ -204,7 +209,7 @@ func TestConsole_SuspendOffice(t *testing.T) {
 		t.Fatalf("suspend = %d\n%s", r.Status, r.Body)
 	}
 	page := admin.get(r.Location)
-	if !strings.Contains(page.Body, f.c.cat.T(LangZH, "offices.suspended", f.branch.Code, "0")) {
+	if !strings.Contains(page.Body, f.c.cat.T(LangZH, "offices.suspended", f.branch.Code, "1")) {
 		t.Errorf("office page after suspension does not say how many messages were held")
 	}
 	if r := op.get("/"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
@@ -225,5 +230,4 @@ func TestConsole_SuspendOffice(t *testing.T) {
 	f.browser().mustSignIn(f.users[taxsms.RoleOperator].Login)
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
+func adminID(n int64) string { return strconv.FormatInt(n, 10) }

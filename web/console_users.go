@@ -12,7 +12,7 @@ import (
 )
 
 // The users pages: the users of the user's scope (GET /users, searched by
-// login, role and office, paged by id), a new user (GET /users/new), and a
+// text, login, role and office, paged by id), a new user (GET /users/new), and a
 // user's page (GET /users/{id}) with its forms: edit, permissions, password
 // reset, suspension. Reading needs manage_users or read_all; changing needs
 // manage_users, the user in the writer's scope, and — unless the writer is
@@ -44,7 +44,8 @@ type usersPage struct {
 }
 
 // handleUsers serves GET /users: the users of the scope, by id, PageSize a
-// page, searched by exact login, role and office subtree.
+// page, searched by text in the login or name ("q"), exact login, role and
+// office subtree.
 func (c *Console) handleUsers(w http.ResponseWriter, r *Request) error {
 	if err := requireAny(r, auth.PermManageUsers, auth.PermReadAll); err != nil {
 		return err
@@ -53,7 +54,7 @@ func (c *Console) handleUsers(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	f := newForm(r, "login", "role", "office")
+	f := newForm(r, "q", "login", "role", "office")
 	tree, err := c.officeTree(r)
 	if err != nil {
 		return err
@@ -78,7 +79,7 @@ func (c *Console) handleUsers(w http.ResponseWriter, r *Request) error {
 		c.render(w, r, http.StatusBadRequest, "users", page)
 		return nil
 	}
-	list, err := c.DB.ListUsersAfter(r.Context(), filter, after)
+	list, err := c.DB.SearchUsersAfter(r.Context(), filter, f.Get("q"), after)
 	if err != nil {
 		return err
 	}
