@@ -66,8 +66,8 @@ func segmentsOf(hs []carrier.Health) map[string]int64 {
 // linkRow is one link on the links page.
 type linkRow struct {
 	carrier.Health
-	State    string // off, up, partial or down: its class; its text is "link."+StateKey
-	StateKey string
+	State    string // off, up, partial or down, for its class
+	StateKey string // the catalogue key of its text
 	Rate     float64
 	Rated    bool // Rate is known
 }

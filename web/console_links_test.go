@@ -101,3 +101,7 @@ func TestLinkMeter(t *testing.T) {
 		t.Errorf("rate after a restart of the counters = %v, want none", r)
 	}
 }
+
+// The carrier router is what cmd/taxsms gives the console as its Links: it
+// must offer the switch.
+var _ linkSwitch = (*carrier.Router)(nil)

@@ -180,3 +180,37 @@ func TestConsole_MessageSearch(t *testing.T) {
 		}
 	})
 }
+
+// FuzzConsole_DataSearch sends arbitrary searches to the taxpayer, message
+// and received message pages: every answer is the page (200) or the page
+// with the errors beside the fields (400), never a 500, and no input comes
+// back unescaped.
+func FuzzConsole_DataSearch(f *testing.F) {
+	tc := startConsole(f)
+	tc.dataFixture()
+	b := tc.browser()
+	b.mustSignIn(tc.users[taxsms.RoleBranchAdmin].Login)
+	f.Add("91370202MA00000012", "海纳", "prefix", "13800138000", "1", "2026-12-01", "kind", "1")
+	f.Add("<script>", "%_\\", "contains", "+86 138-0013-8000", "-1", "2026-02-30", "unpaid_tax", "0")
+	f.Add("", "", "", "abc", "x", "20261203", "", "9223372036854775807")
+	f.Add(strings.Repeat("9", 60), "\x00\xff", "regexp", "1", "99999", "2026/12/03", `"><b>`, "-5")
+	f.Fuzz(func(t *testing.T, identifier, name, match, mobile, office, day, kind, after string) {
+		b.t = t
+		queries := map[string]url.Values{
+			"/taxpayers": {"identifier": {identifier}, "name": {name}, "match": {match}, "mobile": {mobile}, "office": {office}, "after": {after}},
+			"/messages":  {"mobile": {mobile}, "kind": {kind}, "status": {match}, "direction": {match}, "office": {office}, "from": {day}, "to": {day}, "taxpayer": {office}, "after": {after}},
+			"/inbound":   {"mobile": {mobile}, "from": {day}, "after": {after}},
+		}
+		for path, q := range queries {
+			r := b.get(path + "?" + q.Encode())
+			if r.Status != http.StatusOK && r.Status != http.StatusBadRequest {
+				t.Fatalf("GET %s?%s = %d\n%s", path, q.Encode(), r.Status, r.Body)
+			}
+			for _, v := range []string{identifier, name, mobile, kind} {
+				if (strings.Contains(v, "<script") || strings.Contains(v, `"><`)) && strings.Contains(r.Body, v) {
+					t.Errorf("GET %s: %q shown unescaped", path, v)
+				}
+			}
+		}
+	})
+}

@@ -153,10 +153,12 @@ func (c *Console) handleTaxpayers(w http.ResponseWriter, r *Request) error {
 	tps, err := c.DB.ListTaxpayers(r.Context(), filter)
 	if taxsms.ErrorCode(err) == taxsms.ENOTFOUND && filter.Subtree != 0 {
 		f.Fail("office", c.T(r, "tp.err_office"))
+	} else if err := c.failWith(r, f, err); err != nil {
+		return err
+	}
+	if !f.OK() {
 		c.render(w, r, http.StatusBadRequest, "taxpayers", page)
 		return nil
-	} else if err != nil {
-		return c.failWith(r, f, err)
 	}
 	more := len(tps) > PageSize
 	if more {

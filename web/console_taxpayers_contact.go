@@ -170,7 +170,13 @@ func (c *Console) handleContactStep(w http.ResponseWriter, r *Request) error {
 	case at.String() < d.C.StatusSince.In(c.Location).Format(taxsms.DateLayout):
 		f.Fail("at", c.T(r, "ct.err_before", d.C.StatusSince.In(c.Location).Format(taxsms.DateLayout)))
 	default:
-		in.At = at.Time(c.Location).Format(time.RFC3339)
+		// The start of the day, or just after the last step if that was
+		// on the same day, so that the history stays in order.
+		when := at.Time(c.Location)
+		if !when.After(d.C.StatusSince) {
+			when = d.C.StatusSince.Add(time.Second)
+		}
+		in.At = when.Format(time.RFC3339)
 	}
 	if f.OK() {
 		ct := *d.C
