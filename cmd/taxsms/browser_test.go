@@ -114,6 +114,44 @@ func TestConsole_Browser(t *testing.T) {
 		}
 	})
 
+	// Every field of the pages has a label (or an accessible name) and the
+	// page a title and one h1.
+	t.Run("Labels", func(t *testing.T) {
+		t.Parallel()
+		u := c.node.account(t, taxsms.RoleCityAdmin)
+		tp := c.node.taxpayers(t, c.node.account(t, taxsms.RoleOperator).Login, 1)[0]
+		b := c.tab(t)
+		check := func(page string) {
+			t.Helper()
+			unlabelled := b.eval(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+				.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+				.map(e => e.name || e.id).join(' ')`)
+			if unlabelled != "" {
+				t.Errorf("%s: fields without a label: %s", page, unlabelled)
+			}
+			if n := b.count("h1"); n != 1 {
+				t.Errorf("%s: %d h1, want 1", page, n)
+			}
+			if title := b.eval(`document.title`); title == "" {
+				t.Errorf("%s: no title", page)
+			}
+		}
+		b.open("/login")
+		check("/login")
+		b.signIn(u.Login, u.Password)
+		for _, page := range []string{"/", "/taxpayers", fmt.Sprintf("/taxpayers/%d", tp.ID), "/messages", "/inbound", "/links",
+			"/offices", "/users", "/users/new", "/keys", "/audit", "/account/password", "/account/totp"} {
+			if resp := b.open(page); resp.Status != 200 {
+				t.Errorf("%s: status %d", page, resp.Status)
+				continue
+			}
+			check(page)
+		}
+		b.open(fmt.Sprintf("/taxpayers/%d", tp.ID))
+		b.navigate(chromedp.Click(chromedp.CSS(`section[aria-labelledby="tp-contacts"] a[href^="/contacts/"]`)))
+		check(b.path())
+	})
+
 	t.Run("TOTP", func(t *testing.T) {
 		t.Parallel()
 		admin := c.node.newUser(t, "browser.totp", taxsms.RoleCityAdmin)
