@@ -440,8 +440,8 @@ type console struct {
 	cat     map[string]map[string]string
 }
 
-// t returns the catalogue's text of key in lang; a missing key fails the
-// test at once.
+// t returns the catalogue's text of key in lang. A missing key is a mistake
+// of the test itself: it panics.
 func (c *console) t(lang, key string) string {
 	s, ok := c.cat[key][lang]
 	if !ok {
