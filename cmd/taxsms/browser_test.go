@@ -32,6 +32,7 @@ import (
 	"taxsms"
 	"taxsms/audit"
 	"taxsms/auth"
+	"taxsms/pii"
 	"taxsms/store"
 )
 
@@ -183,6 +184,35 @@ func TestConsole_Browser(t *testing.T) {
 			t.Errorf("a wrong code shows no error beside the field")
 		}
 		// The next step's code: the one used to enrol cannot serve twice.
+		b.submit(`form[action="/login/totp"]`, map[string]string{"#f-code": totpCode(t, secret, 1)})
+		b.waitText("main h1", c.t("zh", "dash.title"))
+		if got := b.text("details.account .role"); got != c.t("zh", "role.city_admin") {
+			t.Errorf("signed in as %q, want %q", got, c.t("zh", "role.city_admin"))
+		}
+	})
+
+	// A node whose configuration requires a second factor of city
+	// administrators: the first sign-in enrols, the next asks for a code.
+	t.Run("TOTPRequired", func(t *testing.T) {
+		t.Parallel()
+		base, admin := startTOTPNode(t)
+		b := c.tabAt(t, base)
+		b.open("/login")
+		b.submit(`form[action="/login"]`, map[string]string{"#f-login": admin.Login, "#f-password": admin.Password})
+		if got := b.path(); got != "/login/enrol" {
+			t.Fatalf("first sign-in of an administrator without a second factor: %q, want /login/enrol", got)
+		}
+		if n := b.count("main svg.qr"); n != 1 {
+			t.Errorf("the enrolment page shows %d QR codes, want 1", n)
+		}
+		secret := strings.ReplaceAll(b.text("code.secret"), " ", "")
+		b.submit(`form[action="/login/enrol"]`, map[string]string{"#f-code": totpCode(t, secret, 0)})
+		b.waitText("main h1", c.t("zh", "dash.title"))
+		b.signOut()
+		b.submit(`form[action="/login"]`, map[string]string{"#f-login": admin.Login, "#f-password": admin.Password})
+		if got := b.path(); got != "/login/totp" {
+			t.Fatalf("sign-in after enrolment: %q, want /login/totp", got)
+		}
 		b.submit(`form[action="/login/totp"]`, map[string]string{"#f-code": totpCode(t, secret, 1)})
 		b.waitText("main h1", c.t("zh", "dash.title"))
 		if got := b.text("details.account .role"); got != c.t("zh", "role.city_admin") {
@@ -511,20 +541,28 @@ func startBrowser(t *testing.T, exe string) context.Context {
 
 // tab is one browser tab with its own cookies, for one subtest.
 type tab struct {
-	t   *testing.T
-	c   *console
-	ctx context.Context
+	t    *testing.T
+	c    *console
+	ctx  context.Context
+	base string // the console's URL
 }
 
-// tab opens a new tab in a new browser context; it closes when t ends.
+// tab opens a new tab in a new browser context, on the demo node's
+// console; it closes when t ends.
 func (c *console) tab(t *testing.T) *tab {
+	t.Helper()
+	return c.tabAt(t, c.node.base)
+}
+
+// tabAt is tab on the console at base.
+func (c *console) tabAt(t *testing.T, base string) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(c.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("new tab: %v", err)
 	}
-	return &tab{t: t, c: c, ctx: ctx}
+	return &tab{t: t, c: c, ctx: ctx, base: base}
 }
 
 // step returns a context for one step of the tab, ended after browserWait.
@@ -566,7 +604,7 @@ func (b *tab) navigate(steps ...chromedp.Action[chromedp.Void]) *network.Respons
 // open loads path of the console and returns the response.
 func (b *tab) open(path string) *network.Response {
 	b.t.Helper()
-	resp, err := chromedp.Run(b.step(), chromedp.NavigateResponse(b.c.node.base+path))
+	resp, err := chromedp.Run(b.step(), chromedp.NavigateResponse(b.base+path))
 	if err != nil {
 		b.fail("open "+path, err)
 	}
@@ -725,8 +763,8 @@ type demoNode struct {
 	users map[string]bool // logins made by newUser
 }
 
-// syncBuffer is an io.Writer the demo writes to from its goroutines; it
-// signals when what it holds matches a pattern.
+// syncBuffer is an io.Writer a node writes to from its goroutines; if ready
+// is set, it is closed once the demo has printed its accounts.
 type syncBuffer struct {
 	mu    sync.Mutex
 	buf   bytes.Buffer
@@ -738,7 +776,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n, err := b.buf.Write(p)
-	if !b.done && bytes.Contains(b.buf.Bytes(), []byte("Press Ctrl-C to stop.")) {
+	if b.ready != nil && !b.done && bytes.Contains(b.buf.Bytes(), []byte("Press Ctrl-C to stop.")) {
 		b.done = true
 		close(b.ready)
 	}
@@ -795,6 +833,51 @@ func startDemoNode(t *testing.T) *demoNode {
 		t.Fatalf("demo printed %d accounts, want one per role (%d):\n%s", len(n.accounts), len(taxsms.Roles), text)
 	}
 	return n
+}
+
+// startTOTPNode runs a node (the real Main, a SQLite file, no carrier
+// link) whose configuration requires a second factor of city
+// administrators, with one office and one city administrator; it returns
+// the console's URL and the administrator's account.
+func startTOTPNode(t *testing.T) (string, demoAccount) {
+	t.Helper()
+	dir := t.TempDir()
+	env := []string{"TAXSMS_DATABASE=sqlite:" + filepath.Join(dir, "taxsms.db"), "TAXSMS_SECRET_KEYS=1:" + pii.NewKey(),
+		"TAXSMS_SECRET_LOOKUP_KEY=" + pii.NewKey(), "TAXSMS_CONSOLE_TOTP_ROLES=city_admin", "TAXSMS_LOG_LEVEL=warn"}
+	var out syncBuffer
+	m := NewMain(env, &out, &out)
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("close: %v\n%s", err, out.String())
+		}
+	})
+	if err := m.ParseFlags(m.FlagSet("serve", ""), []string{"-http.addr", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		t.Fatalf("open: %v\n%s", err, out.String())
+	}
+	city := &taxsms.Office{Code: "13702000000", Name: "青岛市税务局"}
+	if err := m.DB.CreateOffice(ctx, city); err != nil {
+		t.Fatal(err)
+	}
+	u := &taxsms.User{Login: "totp.admin", Name: "双因素管理员", OfficeID: city.ID, Role: taxsms.RoleCityAdmin}
+	if err := m.DB.CreateUserAudited(ctx, u, audit.System, "browser test"); err != nil {
+		t.Fatal(err)
+	}
+	pw := newPassword()
+	hash, err := auth.NewHasher(auth.Params{}, 0).Hash(ctx, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.DB.SetPasswordHash(ctx, u.ID, hash, audit.System, "browser test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(ctx); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	return m.Web.URL(), demoAccount{Role: u.Role, Login: u.Login, Password: pw}
 }
 
 // account returns the account the demo printed for role.
