@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp"
@@ -104,9 +105,7 @@ func TestConsole_Browser(t *testing.T) {
 		op := c.node.account(t, taxsms.RoleMaintainer)
 		b := c.tab(t)
 		b.open("/login")
-		if got := b.eval(`document.activeElement && document.activeElement.id`); got != "f-login" {
-			t.Fatalf("focus on the sign-in page = %q, want the login field", got)
-		}
+		b.waitEval(`document.activeElement && document.activeElement.id`, "f-login") // autofocus
 		// Type the login, Tab to the password, Enter submits.
 		b.navigate(chromedp.KeyEvent(op.Login + "\t" + op.Password + "\r"))
 		b.waitText("main h1", c.t("zh", "dash.title"))
@@ -294,6 +293,7 @@ func TestConsole_Browser(t *testing.T) {
 		own, other := c.node.operators(t, c.node.account(t, taxsms.RoleBranchAdmin).Login)
 		mine := c.node.taxpayers(t, c.node.account(t, taxsms.RoleOperator).Login, 1)[0]
 		elsewhere := c.node.taxpayerOutside(t, mine.OfficeID)
+		tabs := map[taxsms.Role]*tab{}
 		for _, tt := range []struct {
 			name   string
 			role   taxsms.Role
@@ -314,11 +314,14 @@ func TestConsole_Browser(t *testing.T) {
 			{"BranchOtherOfficeUser", taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", other.ID), 404, "error.not_found"},
 			{"BranchOwnUser", taxsms.RoleBranchAdmin, fmt.Sprintf("/users/%d", own.ID), 200, own.Name + " " + own.Login},
 		} {
-			t.Run(tt.name, func(t *testing.T) {
-				t.Parallel()
+			// One tab per role, signed in once.
+			if tabs[tt.role] == nil {
 				u := c.node.account(t, tt.role)
-				b := c.tab(t)
-				b.signIn(u.Login, u.Password)
+				tabs[tt.role] = c.tab(t)
+				tabs[tt.role].signIn(u.Login, u.Password)
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				b := tabs[tt.role].in(t)
 				resp := b.open(tt.path)
 				if resp.Status != tt.status {
 					t.Errorf("status = %d, want %d", resp.Status, tt.status)
@@ -562,7 +565,19 @@ func (c *console) tabAt(t *testing.T, base string) *tab {
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("new tab: %v", err)
 	}
+	// Tabs side by side are each in the background: let each behave as
+	// the focused page (autofocus, focus and key events).
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatalf("focus emulation: %v", err)
+	}
 	return &tab{t: t, c: c, ctx: ctx, base: base}
+}
+
+// in returns the tab for use in the subtest t.
+func (b *tab) in(t *testing.T) *tab {
+	c := *b
+	c.t = t
+	return &c
 }
 
 // step returns a context for one step of the tab, ended after browserWait.
@@ -705,6 +720,23 @@ func (b *tab) waitText(sel, want string) {
 		select {
 		case <-ctx.Done():
 			b.fail(fmt.Sprintf("wait for %s to show %q", sel, want), fmt.Errorf("it shows %q (%v)", got, err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitEval waits until the JavaScript expression expr gives want.
+func (b *tab) waitEval(expr, want string) {
+	b.t.Helper()
+	ctx := b.step()
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err == nil && got == want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			b.fail(fmt.Sprintf("wait for %s to be %q", expr, want), fmt.Errorf("it is %q (%v)", got, err))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
