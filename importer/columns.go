@@ -58,6 +58,34 @@ const (
 	cStatus
 )
 
+// The columns of obligations, filings and payments: the obligation's key,
+// then two columns of each kind's own.
+const (
+	xIdentifier = iota
+	xTaxType
+	xPeriod
+	xFirst  // filing_due, filed_on or paid_on
+	xSecond // payment_due, amount_due or amount_paid
+)
+
+const (
+	dIdentifier = iota
+	dTaxType
+	dPeriod
+	dAmount
+	dResult
+	dReason
+	dReference
+	dAt
+)
+
+// The key columns of every kind of tax data.
+var (
+	colTaxpayer = column{name: "identifier", aliases: []string{"纳税人识别号", "统一社会信用代码", "社会信用代码", "识别号", "taxpayer"}, required: true, field: "taxpayer"}
+	colTaxType  = column{name: "tax_type", aliases: []string{"税种", "征收项目", "税费种"}, required: true}
+	colPeriod   = column{name: "period", aliases: []string{"所属期", "税款所属期", "所属期间", "属期"}, required: true}
+)
+
 var columns = [...][]column{
 	Offices: {
 		oCode:    {name: "code", aliases: []string{"税务机关代码", "机关代码", "代码", "office_code"}, required: true},
@@ -94,6 +122,29 @@ var columns = [...][]column{
 		cName:       {name: "name", aliases: []string{"联系人姓名", "姓名"}},
 		cMobile:     {name: "mobile", aliases: []string{"手机号码", "手机号", "手机"}, required: true},
 		cStatus:     {name: "status", aliases: []string{"服务状态", "状态"}},
+	},
+	Obligations: {
+		xIdentifier: colTaxpayer, xTaxType: colTaxType, xPeriod: colPeriod,
+		xFirst:  {name: "filing_due", aliases: []string{"申报期限", "申报截止日期", "申报截止日", "filing_deadline"}, required: true},
+		xSecond: {name: "payment_due", aliases: []string{"缴款期限", "缴款截止日期", "缴款截止日", "payment_deadline"}},
+	},
+	Filings: {
+		xIdentifier: colTaxpayer, xTaxType: colTaxType, xPeriod: colPeriod,
+		xFirst:  {name: "filed_on", aliases: []string{"申报日期", "filed", "filing_date"}, required: true},
+		xSecond: {name: "amount_due", aliases: []string{"应纳税额", "应缴税额", "应补退税额", "应补(退)税额", "应补（退）税额"}, required: true},
+	},
+	Payments: {
+		xIdentifier: colTaxpayer, xTaxType: colTaxType, xPeriod: colPeriod,
+		xFirst:  {name: "paid_on", aliases: []string{"缴款日期", "入库日期", "paid", "payment_date"}, required: true},
+		xSecond: {name: "amount_paid", aliases: []string{"实缴金额", "实缴税额", "缴款金额", "入库金额"}, required: true},
+	},
+	Deductions: {
+		dIdentifier: colTaxpayer, dTaxType: colTaxType, dPeriod: colPeriod,
+		dAmount:    {name: "amount", aliases: []string{"扣款金额", "金额"}, required: true},
+		dResult:    {name: "result", aliases: []string{"扣款结果", "结果", "扣款状态"}, required: true},
+		dReason:    {name: "reason", aliases: []string{"失败原因", "原因", "备注"}},
+		dReference: {name: "reference", aliases: []string{"流水号", "扣款流水号", "交易流水号", "银行流水号"}, required: true},
+		dAt:        {name: "at", aliases: []string{"扣款时间", "扣款日期", "时间", "time"}, required: true},
 	},
 }
 
@@ -203,6 +254,11 @@ var (
 		[2]string{"15位识别号", string(taxsms.IDOld15)},
 		[2]string{"20位识别号", string(taxsms.IDOld20)},
 	).alias("身份证", string(taxsms.IDResident))
+	deductionResults = newEnum(
+		[2]string{"成功", string(taxsms.DeductionOK)},
+		[2]string{"失败", string(taxsms.DeductionFailed)},
+	).alias("扣款成功", string(taxsms.DeductionOK)).alias("扣款失败", string(taxsms.DeductionFailed)).
+		alias("ok", string(taxsms.DeductionOK)).alias("fail", string(taxsms.DeductionFailed))
 	booleans = func() enum {
 		e := newEnum([2]string{"是", "true"}, [2]string{"否", "false"}).
 			alias("yes", "true").alias("no", "false").alias("1", "true").alias("0", "false").

@@ -1,5 +1,6 @@
-// Package importer loads offices, staff, taxpayers and contacts in bulk from
-// the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
+// Package importer loads offices, staff, taxpayers and contacts, and the tax
+// data of the core systems (filing obligations, filings, payments and
+// treasury deduction results), in bulk from the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
 // mark, or GB18030/GBK, detected from the first 64 KiB) and Excel .xlsx
 // (the first sheet, streamed).
 //
@@ -9,8 +10,11 @@
 // then the good rows are imported and the bad ones written to a rejects
 // file beside the input, which can be corrected and imported as it is.
 // Rows are upserted by their natural key (office code, user login, taxpayer
-// identifier, taxpayer and contact role), so importing a file twice changes
-// nothing the second time.
+// identifier, taxpayer and contact role; taxpayer, tax type and period for
+// obligations, filings and payments; the bank's reference for deductions),
+// so importing a file twice changes nothing the second time. Tax data names
+// its taxpayer by identifier: an identifier the store does not know makes a
+// bad row.
 //
 // Rows stream: a million rows need little memory. An import that takes all
 // rows or none reads the file once, checking each row as the good ones
@@ -31,6 +35,11 @@
 // to the spreadsheet and is reported as invalid. A contact whose service
 // status cell is empty is imported as active; the store never lets an import
 // change the status of a contact who opted out (see store.UpsertContacts).
+// Amounts are yuan with at most two decimals ("1234.56", "1,234.56"),
+// converted to fen exactly; an .xlsx number cell is rounded to the fen.
+// Periods are read by taxsms.ParsePeriod (2026-11, 2026Q3, 2025, 2026年第3季度,
+// ...). Deduction times without a zone are in Options.Location (China
+// Standard Time by default).
 package importer
 
 import (
@@ -58,12 +67,17 @@ const (
 	Users
 	Taxpayers
 	Contacts
+	Obligations // filing obligations: taxpayer, tax type, period, deadlines
+	Filings     // returns received: date and amount due
+	Payments    // payments received: date and total paid
+	Deductions  // treasury deduction results
 )
 
-var kindNames = [...]string{Offices: "offices", Users: "users", Taxpayers: "taxpayers", Contacts: "contacts"}
+var kindNames = [...]string{Offices: "offices", Users: "users", Taxpayers: "taxpayers", Contacts: "contacts",
+	Obligations: "obligations", Filings: "filings", Payments: "payments", Deductions: "deductions"}
 
-// String returns the kind's English name: offices, users, taxpayers or
-// contacts.
+// String returns the kind's English name: offices, users, taxpayers,
+// contacts, obligations, filings, payments or deductions.
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
 		return "Kind(" + strconv.Itoa(int(k)) + ")"
@@ -72,7 +86,8 @@ func (k Kind) String() string {
 }
 
 // ParseKind returns the Kind named s (offices, users or staff, taxpayers,
-// contacts, in any case), or an EINVALID error.
+// contacts, obligations, filings, payments, deductions, singular or plural,
+// in any case), or an EINVALID error.
 func ParseKind(s string) (Kind, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "offices", "office":
@@ -83,8 +98,16 @@ func ParseKind(s string) (Kind, error) {
 		return Taxpayers, nil
 	case "contacts", "contact":
 		return Contacts, nil
+	case "obligations", "obligation":
+		return Obligations, nil
+	case "filings", "filing":
+		return Filings, nil
+	case "payments", "payment":
+		return Payments, nil
+	case "deductions", "deduction":
+		return Deductions, nil
 	}
-	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers or contacts", s)
+	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers, contacts, obligations, filings, payments or deductions", s)
 }
 
 // Columns returns the headers a file of kind k, one of the Kinds, may have: for each column,
@@ -113,6 +136,11 @@ type Store interface {
 	UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, error]) (store.Upserted, error)
 	UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpayer, error]) (store.Upserted, error)
 	UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (store.Upserted, error)
+
+	UpsertObligations(ctx context.Context, obs iter.Seq2[*taxsms.Obligation, error]) (store.Upserted, error)
+	UpsertFilings(ctx context.Context, fs iter.Seq2[*taxsms.Filing, error]) (store.Upserted, error)
+	UpsertPayments(ctx context.Context, ps iter.Seq2[*taxsms.Payment, error]) (store.Upserted, error)
+	UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deduction, error]) (store.Upserted, error)
 }
 
 // Options changes how File treats bad rows.
@@ -124,6 +152,10 @@ type Options struct {
 	// RejectsPath is where the rejects file goes; by default it is beside
 	// the input, named like taxpayers.rejects.csv for taxpayers.xlsx.
 	RejectsPath string
+	// Location is the zone of deduction times written without one; nil
+	// means China Standard Time (UTC+8, which has had no daylight saving
+	// time since 1991).
+	Location *time.Location
 }
 
 // RowError is one problem with one row, or with the whole file when Row is
@@ -210,7 +242,7 @@ const maxMessageLines = 20
 // Report has them all). A missing file is ENOTFOUND. Any other error comes
 // from the store or the file system, and nothing was imported then either.
 func File(ctx context.Context, st Store, kind Kind, path string, opt Options) (*Report, error) {
-	if kind < Offices || kind > Contacts {
+	if kind < Offices || kind > Deductions {
 		return &Report{File: filepath.Base(path), Kind: kind}, fmt.Errorf("importer: unknown kind %d", kind)
 	}
 	r := &run{
@@ -219,6 +251,10 @@ func File(ctx context.Context, st Store, kind Kind, path string, opt Options) (*
 		cols: columns[kind],
 		path: path,
 		rep:  &Report{File: filepath.Base(path), Kind: kind},
+		loc:  opt.Location,
+	}
+	if r.loc == nil {
+		r.loc = chinaTime
 	}
 	if err := r.load(st); err != nil {
 		return r.rep, err
@@ -269,6 +305,7 @@ type run struct {
 	cols []column
 	path string
 	rep  *Report
+	loc  *time.Location
 
 	// Existing keys, from the store, and in pass 1 the good office codes
 	// of the file (with id 0) so that later rows may name them as parent.
@@ -301,7 +338,7 @@ func (r *run) load(st Store) error {
 		if r.offices, err = st.OfficeCodes(r.ctx); err == nil {
 			r.users, err = st.UserLogins(r.ctx)
 		}
-	case Contacts:
+	case Contacts, Obligations, Filings, Payments, Deductions:
 		r.taxpayers, err = st.TaxpayerIdentifiers(r.ctx)
 	}
 	if err != nil {
@@ -487,6 +524,14 @@ func (r *run) pass1() error {
 			r.checkTaxpayer(c, r.parseTaxpayer(c))
 		case Contacts:
 			r.checkContact(c, r.parseContact(c))
+		case Obligations:
+			r.checkObligation(c, r.parseObligation(c))
+		case Filings:
+			r.checkFiling(c, r.parseFiling(c))
+		case Payments:
+			r.checkPayment(c, r.parsePayment(c))
+		case Deductions:
+			r.checkDeduction(c, r.parseDeduction(c))
 		}
 		r.flush(c)
 	}
@@ -522,6 +567,14 @@ func (r *run) onePass(st Store) error {
 		u, err = st.UpsertTaxpayers(r.ctx, checkedRows(r, src, r.parseTaxpayer, r.checkTaxpayer))
 	case Contacts:
 		u, err = st.UpsertContacts(r.ctx, checkedRows(r, src, r.parseContact, r.checkContact))
+	case Obligations:
+		u, err = st.UpsertObligations(r.ctx, checkedRows(r, src, r.parseObligation, r.checkObligation))
+	case Filings:
+		u, err = st.UpsertFilings(r.ctx, checkedRows(r, src, r.parseFiling, r.checkFiling))
+	case Payments:
+		u, err = st.UpsertPayments(r.ctx, checkedRows(r, src, r.parsePayment, r.checkPayment))
+	case Deductions:
+		u, err = st.UpsertDeductions(r.ctx, checkedRows(r, src, r.parseDeduction, r.checkDeduction))
 	}
 	slices.SortStableFunc(r.rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
 	if len(r.rep.Errors) > 0 {
@@ -648,12 +701,15 @@ func (r *run) sourceError(err error) error {
 
 // dup records key for a row that parsed cleanly, and reports whether the
 // row is still good: a key seen before makes both rows bad.
-func (r *run) dup(c *rowCtx, key string) bool {
+func (r *run) dup(c *rowCtx, key string) bool { return r.dupShown(c, key, key) }
+
+// dupShown is dup for a key that errors show as shown.
+func (r *run) dupShown(c *rowCtx, key, shown string) bool {
 	if len(c.errs) > 0 {
 		return false
 	}
 	if first, ok := r.seen[key]; ok {
-		r.duplicate(c, first, key)
+		r.duplicate(c, first, shown)
 		return false
 	}
 	r.seen[strings.Clone(key)] = c.row
@@ -672,8 +728,13 @@ func (r *run) dupID(c *rowCtx, key int64) {
 // the first row's value if not "".
 func (r *run) duplicate(c *rowCtx, first int, key string) {
 	col, what := 0, ""
-	if r.kind == Contacts {
+	switch r.kind {
+	case Contacts:
 		col, what = cRole, " (the same taxpayer and role)"
+	case Obligations, Filings, Payments:
+		col, what = xPeriod, " (the same taxpayer, tax type and period)"
+	case Deductions:
+		col = dReference
 	}
 	c.fail(col, fmt.Sprintf("duplicate of row %d%s", first, what))
 	if !r.bad[first] {
@@ -725,6 +786,14 @@ func (r *run) pass2(st Store) error {
 		u, err = st.UpsertTaxpayers(r.ctx, goodRows(r, r.parseTaxpayer))
 	case Contacts:
 		u, err = st.UpsertContacts(r.ctx, goodRows(r, r.parseContact))
+	case Obligations:
+		u, err = st.UpsertObligations(r.ctx, goodRows(r, r.parseObligation))
+	case Filings:
+		u, err = st.UpsertFilings(r.ctx, goodRows(r, r.parseFiling))
+	case Payments:
+		u, err = st.UpsertPayments(r.ctx, goodRows(r, r.parsePayment))
+	case Deductions:
+		u, err = st.UpsertDeductions(r.ctx, goodRows(r, r.parseDeduction))
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", r.rep.File, err)

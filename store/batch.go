@@ -140,7 +140,7 @@ var batchSizes = []int{1, 4, 16, 64, chunkRows}
 
 // batchQueries are the queries written with /*rows*/ … /*end*/.
 var batchQueries = []string{"MarkSubmittedBatch", "ReceiptParts", "LockMessages", "SettleMessages",
-	"ContactsSetFailures", "ContactsAddFailures", "DeletePendingReceipts"}
+	"ContactsSetFailures", "ContactsAddFailures", "DeletePendingReceipts", "SelectMessagesByKey"}
 
 type batchKey struct {
 	name string

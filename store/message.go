@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth"
 )
 
@@ -56,13 +59,11 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 				}
 			}
 		}
-		qctx := context.WithoutCancel(ctx) // see cancelled
-		keyed := make(map[string]int64)    // key -> id, existing or new
-		sel, err := tx.PrepareContext(ctx, db.q("SelectMessageByKey"))
+		qctx := context.WithoutCancel(ctx)             // see cancelled
+		keyed, err := db.messagesByKey(qctx, tx, msgs) // key -> id, existing or new
 		if err != nil {
 			return err
 		}
-		defer sel.Close()
 		var ids []int64
 		ins := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertMessage", returning: "id",
 			scan: func(rows *sql.Rows) error {
@@ -77,14 +78,6 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 			if m.IdempotencyKey != "" {
 				if _, seen := keyed[m.IdempotencyKey]; seen {
 					continue // stored before, or earlier in msgs: resolved below
-				}
-				var id int64
-				switch err := sel.QueryRowContext(qctx, m.IdempotencyKey).Scan(&id); {
-				case err == nil:
-					keyed[m.IdempotencyKey] = id
-					continue
-				case !errors.Is(err, sql.ErrNoRows):
-					return err
 				}
 				keyed[m.IdempotencyKey] = 0 // stored now; its id is set below
 			}
@@ -108,6 +101,8 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 		// Identities are handed out in the order of the VALUES rows on both
 		// engines: sorted, the returned ids are the rows' ids in order.
 		slices.Sort(ids)
+		ev := &batcher{ctx: qctx, db: db, tx: tx, name: "InsertMessageEvent"}
+		defer ev.close()
 		for i, m := range fresh {
 			m.ID, m.CreatedAt, m.UpdatedAt = ids[i], now, now
 			m.Timeline = []taxsms.StatusEvent{{At: now, Status: m.Status}}
@@ -115,9 +110,17 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 				keyed[m.IdempotencyKey] = m.ID
 			}
 			if m.Status == taxsms.StatusScheduled || m.Status == taxsms.StatusHeld {
-				if _, err := tx.ExecContext(qctx, db.q("InsertMessageEvent"), m.ID, ms(now), string(m.Status), ""); err != nil {
+				if err := ev.add(m.ID, ms(now), string(m.Status), ""); err != nil {
 					return err
 				}
+			}
+		}
+		if err := ev.flush(); err != nil {
+			return err
+		}
+		if len(fresh) > 0 {
+			if err := db.appendAudit(qctx, tx, sentEntry(db.entry(ctx, audit.MessageSent, audit.Object{}, nil, nil, ""), fresh)); err != nil {
+				return err
 			}
 		}
 		for i, m := range msgs {
@@ -131,6 +134,71 @@ func (db *DB) CreateMessages(ctx context.Context, msgs []*taxsms.Message) (creat
 		return nil, err
 	}
 	return created, nil
+}
+
+// sentEntry completes e, the audit record of queueing msgs: the message
+// for one, else the first and last ids and the count by kind.
+func sentEntry(e audit.Entry, msgs []*taxsms.Message) audit.Entry {
+	first, last := msgs[0].ID, msgs[len(msgs)-1].ID
+	if len(msgs) == 1 {
+		m := msgs[0]
+		e.Object = audit.Object{Type: "message", ID: strconv.FormatInt(first, 10)}
+		e.Detail = fmt.Sprintf("%s to %s, %d segments", m.Kind, taxsms.MaskMobile(m.Mobile), m.Segments)
+		return e
+	}
+	kinds := make(map[taxsms.Kind]int)
+	for _, m := range msgs {
+		kinds[m.Kind]++
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
+	}
+	e.Object = audit.Object{Type: "messages", ID: fmt.Sprintf("%d-%d", first, last)}
+	e.Detail = fmt.Sprintf("%d messages queued: %s", len(msgs), strings.Join(parts, ", "))
+	return e
+}
+
+// messagesByKey returns the ids of the stored messages whose idempotency
+// keys msgs carry, looked up a chunk at a time.
+func (db *DB) messagesByKey(ctx context.Context, tx *sql.Tx, msgs []*taxsms.Message) (map[string]int64, error) {
+	keyed := make(map[string]int64)
+	var args []any
+	lookup := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		stmt, qargs, err := db.batchStmt(ctx, tx, "SelectMessagesByKey", len(args), 0, 1, args)
+		if err != nil {
+			return err
+		}
+		rows, err := stmt.QueryContext(ctx, qargs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key string
+			var id int64
+			if err := rows.Scan(&key, &id); err != nil {
+				return err
+			}
+			keyed[key] = id
+		}
+		args = args[:0]
+		return rows.Err()
+	}
+	for _, m := range msgs {
+		if m.IdempotencyKey == "" {
+			continue
+		}
+		if args = append(args, m.IdempotencyKey); len(args) == chunkRows {
+			if err := lookup(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return keyed, lookup()
 }
 
 func (db *DB) messageError(err error) error {

@@ -718,7 +718,12 @@ func (db *DB) insertMO(ctx context.Context, tx *sql.Tx, m *taxsms.Message, to st
 	err := tx.QueryRowContext(ctx, db.q("InsertMO"), string(m.Kind), enc, hash, mask, m.Body, m.Segments,
 		string(m.Carrier), m.Link, to, m.Error, ms(now), ms(now)).Scan(&m.ID)
 	m.Timeline = []taxsms.StatusEvent{{At: now, Status: taxsms.StatusReceived}}
-	return err
+	if err != nil {
+		return err
+	}
+	return db.appendAudit(ctx, tx, db.entry(ctx, audit.MessageReceived,
+		audit.Object{Type: "message", ID: strconv.FormatInt(m.ID, 10)}, nil, nil,
+		fmt.Sprintf("from %s to %s by %s, %d segments", mask, to, m.Link, m.Segments)))
 }
 
 // assembleStale stores, incomplete, the long MO messages whose first
@@ -808,22 +813,9 @@ func (db *DB) ChangeWaiting(ctx context.Context, sel Selector, to taxsms.Status,
 		if sel.ID != 0 && sel == (Selector{ID: sel.ID}) {
 			obj = audit.Object{Type: "message", ID: strconv.FormatInt(sel.ID, 10)}
 		}
-		return db.appendAudit(ctx, tx, audit.Entry{Actor: waitingActor(ctx), Action: action, Object: obj,
-			Detail: fmt.Sprintf("%s; %d messages", detail, n)})
+		return db.appendAudit(ctx, tx, db.entry(ctx, action, obj, nil, nil, fmt.Sprintf("%s; %d messages", detail, n)))
 	})
 	return n, err
-}
-
-// waitingActor is who ctx acts as, for the audit archive.
-func waitingActor(ctx context.Context) audit.Actor {
-	a, ok := auth.FromContext(ctx)
-	switch {
-	case !ok:
-		return audit.System
-	case a.APIKeyID != 0:
-		return audit.Key(strconv.FormatInt(a.APIKeyID, 10))
-	}
-	return audit.User(a.UserID, a.Login, a.Role)
 }
 
 // String describes sel as "campaign 7, author 12", for records.

@@ -67,11 +67,29 @@ func (db *DB) checkWrite(ctx context.Context, q querier, d auth.Data, what strin
 	return nil
 }
 
-// requireAll returns EFORBIDDEN unless ctx's actor may write every record of
-// d: bulk imports are for the platform and the city's administrators.
-func requireAll(ctx context.Context, d auth.Data, what string) error {
-	if auth.AccessFrom(ctx, d).Write.Level != auth.LevelAll {
-		return taxsms.Errorf(taxsms.EFORBIDDEN, "%s: only a city administrator may import", what)
+// MayImport returns EFORBIDDEN (naming what) unless ctx's actor may import
+// records of d in bulk: the platform, the city's administrators and the API
+// keys of the city's root office (a subtree that holds every office). The
+// bulk upserts check it themselves; callers check it first to refuse a
+// request before reading it.
+func (db *DB) MayImport(ctx context.Context, d auth.Data, what string) error {
+	return db.requireAll(ctx, d, what)
+}
+
+func (db *DB) requireAll(ctx context.Context, d auth.Data, what string) error {
+	s := auth.AccessFrom(ctx, d).Write
+	if s.Level == auth.LevelAll {
+		return nil
 	}
-	return nil
+	if s.Level == auth.LevelSubtree {
+		var outside int
+		err := db.db.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM offices WHERE path NOT LIKE ?"), s.Path+"%").Scan(&outside)
+		if err != nil {
+			return err
+		}
+		if outside == 0 {
+			return nil
+		}
+	}
+	return taxsms.Errorf(taxsms.EFORBIDDEN, "%s: only a city administrator or a key of the city's root office may import", what)
 }

@@ -30,7 +30,7 @@ type OfficeRow struct {
 // rolls everything back. The import is recorded as one audit.Imported
 // record with its counts, as are those of the other Upsert methods.
 func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataOffices, "offices"); err != nil {
+	if err := db.requireAll(ctx, auth.DataOffices, "offices"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -81,7 +81,7 @@ func (db *DB) UpsertOffices(ctx context.Context, rows []OfficeRow) (Upserted, er
 // OfficeID must be set. A non-nil error from the sequence, or any other,
 // rolls everything back and is returned.
 func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataUsers, "users"); err != nil {
+	if err := db.requireAll(ctx, auth.DataUsers, "users"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -131,7 +131,7 @@ func (db *DB) UpsertUsers(ctx context.Context, users iter.Seq2[*taxsms.User, err
 // (its UpdatedAt does not move). New rows are inserted in batches, so the
 // IDs of the yielded values are not set. Errors roll everything back.
 func (db *DB) UpsertTaxpayers(ctx context.Context, tps iter.Seq2[*taxsms.Taxpayer, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, "taxpayers"); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, "taxpayers"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted
@@ -220,7 +220,7 @@ type contactKey struct {
 // inserted in batches, so the IDs of the yielded values are not set. Errors
 // roll everything back.
 func (db *DB) UpsertContacts(ctx context.Context, cs iter.Seq2[*taxsms.Contact, error]) (Upserted, error) {
-	if err := requireAll(ctx, auth.DataTaxpayers, "contacts"); err != nil {
+	if err := db.requireAll(ctx, auth.DataTaxpayers, "contacts"); err != nil {
 		return Upserted{}, err
 	}
 	var n Upserted

@@ -41,14 +41,34 @@ type Config struct {
 	Taxpayers   int    // number of taxpayers, 0 to MaxTaxpayers
 	ContactsPer int    // contacts per taxpayer, 0 to 4; 0 means 2
 	NoContacts  bool   // write an empty contacts file (header only)
+
+	// Period, if set, adds the tax data of that period. Every taxpayer not
+	// cancelled has an obligation for each of its tax types filed by such
+	// a period (monthly: 增值税, 个人所得税 and the surcharges; quarterly:
+	// 企业所得税, 印花税, 房产税, 城镇土地使用税; annual: 企业所得税 and
+	// 个人所得税), due on FilingDue. About 80% of them are filed (a fifth
+	// of those as nil returns) between the period's end and the deadline;
+	// of the filings with tax due, about 90% are paid in full, 3% in part
+	// and 7% not at all. About one filing in twenty has a treasury
+	// deduction record, of which a fifth failed (about 1% of obligations).
+	Period taxsms.Period
+	// FilingDue is the period's filing and payment deadline; by default
+	// the 15th of the month after a month or quarter, and 31 May of the
+	// next year for a year (not moved for weekends and holidays).
+	FilingDue taxsms.Date
 }
 
 // Files holds the paths Write wrote, in the order they must be imported.
+// The tax data files are "" unless Config.Period is set.
 type Files struct {
-	Offices   string // offices.csv
-	Users     string // users.csv
-	Taxpayers string // taxpayers.csv
-	Contacts  string // contacts.csv
+	Offices     string // offices.csv
+	Users       string // users.csv
+	Taxpayers   string // taxpayers.csv
+	Contacts    string // contacts.csv
+	Obligations string // obligations.csv
+	Filings     string // filings.csv
+	Payments    string // payments.csv
+	Deductions  string // deductions.csv
 }
 
 // Headers of the four files; they are the Chinese headers importer accepts.
@@ -57,6 +77,11 @@ var (
 	UserHeader     = []string{"登录账号", "姓名", "所属税务机关代码", "角色", "状态", "手机号码"}
 	TaxpayerHeader = []string{"纳税人识别号", "纳税人名称", "主管税务机关代码", "税收管理员", "登记状态", "登记日期", "变更日期", "注销日期", "行业", "税种", "网上申报"}
 	ContactHeader  = []string{"纳税人识别号", "联系人角色", "联系人姓名", "手机号码", "服务状态"}
+
+	ObligationHeader = []string{"纳税人识别号", "税种", "所属期", "申报期限", "缴款期限"}
+	FilingHeader     = []string{"纳税人识别号", "税种", "所属期", "申报日期", "应纳税额"}
+	PaymentHeader    = []string{"纳税人识别号", "税种", "所属期", "缴款日期", "实缴金额"}
+	DeductionHeader  = []string{"纳税人识别号", "税种", "所属期", "扣款金额", "扣款结果", "失败原因", "流水号", "扣款时间"}
 )
 
 // Write creates dir if needed and writes offices.csv, users.csv,
@@ -72,6 +97,9 @@ func Write(dir string, cfg Config) (Files, error) {
 	}
 	if cfg.ContactsPer < 0 || cfg.ContactsPer > len(taxsms.ContactRoles) {
 		return Files{}, fmt.Errorf("synth: contacts per taxpayer %d: want 1 to %d", cfg.ContactsPer, len(taxsms.ContactRoles))
+	}
+	if cfg.Period != "" && !cfg.Period.Valid() {
+		return Files{}, fmt.Errorf("synth: period %q: want 2026-11, 2026Q3 or 2025", cfg.Period)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Files{}, fmt.Errorf("synth: %w", err)
@@ -99,11 +127,34 @@ func Write(dir string, cfg Config) (Files, error) {
 		return fs, err
 	}
 	defer cf.close()
+	var tax *taxWriter
+	if cfg.Period != "" {
+		fs.Obligations = filepath.Join(dir, "obligations.csv")
+		fs.Filings = filepath.Join(dir, "filings.csv")
+		fs.Payments = filepath.Join(dir, "payments.csv")
+		fs.Deductions = filepath.Join(dir, "deductions.csv")
+		tax = newTaxWriter(cfg)
+		defer tax.close()
+		for i, f := range []struct {
+			path   string
+			header []string
+		}{{fs.Obligations, ObligationHeader}, {fs.Filings, FilingHeader}, {fs.Payments, PaymentHeader}, {fs.Deductions, DeductionHeader}} {
+			if tax.files[i], err = create(f.path, f.header); err != nil {
+				return fs, err
+			}
+		}
+	}
+	g.tax = tax
 	if err := g.taxpayers(tf.w, cf.w); err != nil {
 		return fs, err
 	}
 	if err := tf.close(); err != nil {
 		return fs, err
+	}
+	if tax != nil {
+		if err := tax.close(); err != nil {
+			return fs, err
+		}
 	}
 	return fs, cf.close()
 }
@@ -200,6 +251,7 @@ type gen struct {
 	staff  []staff
 	ops    [][]staff // operators per district
 	mobile int       // next mobile number index
+	tax    *taxWriter
 }
 
 func newGen(cfg Config) *gen {
@@ -465,6 +517,11 @@ func (g *gen) taxpayers(tw, cw *csv.Writer) error {
 		rec[8], rec[9], rec[10] = industry, strings.Join(types, "、"), remote
 		if err := tw.Write(rec); err != nil {
 			return err
+		}
+		if g.tax != nil && status != "注销" {
+			if err := g.tax.taxpayer(id, types); err != nil {
+				return err
+			}
 		}
 		if g.cfg.NoContacts {
 			continue

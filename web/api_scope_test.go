@@ -63,7 +63,9 @@ func (f *fixture) pathOf(officeID int64) string {
 // walkStep is how the walk calls one route on one side: a record of branch
 // A, or one of branch B.
 type walkStep struct {
-	kind string // "list", "get", "write" or "create"
+	// kind is "list", "get", "write", "create", or "bulk": a write that
+	// only an actor writing every record of the route's data may make.
+	kind string
 	// req returns the path and body of the call on side 0 (A) or 1 (B).
 	req func(side int) (path, body string)
 	// target is the record the call reads or changes (for a create: the
@@ -179,6 +181,7 @@ func (f *fixture) walkSteps() map[string]walkStep {
 			return record{auth.DataMessages, offices[side].Path, f.users[logins[side]].ID, "", nil}
 		}}
 	}
+	f.taxDataSteps(steps)
 	return steps
 }
 
@@ -258,7 +261,7 @@ func TestAPI_ScopeWalk(t *testing.T) {
 					where := fmt.Sprintf("%s as %s on branch %c: %s %s", rt.Pattern, name, "AB"[side], path, body)
 
 					denied := !a.CanCall(method, rt.Pattern) || levelNone(acc.Read) || rt.Perm != "" && !a.Has(rt.Perm) ||
-						(step.kind == "write" || step.kind == "create") && levelNone(acc.Write)
+						(step.kind == "write" || step.kind == "create" || step.kind == "bulk") && levelNone(acc.Write)
 					var want []int
 					switch {
 					case denied:
@@ -281,6 +284,11 @@ func TestAPI_ScopeWalk(t *testing.T) {
 							want = []int{403}
 						default:
 							want = []int{200, 409}
+						}
+					case step.kind == "bulk":
+						want = []int{403}
+						if acc.Write.Level == auth.LevelAll {
+							want = []int{200}
 						}
 					case step.kind == "create":
 						want = []int{400, 403, 404}

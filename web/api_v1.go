@@ -74,6 +74,14 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "POST /api/v1/outbox/cancel", Data: ms, Write: true, Handler: s.handleChangeOutbox("cancel")},
 		{Pattern: "POST /api/v1/outbox/hold", Data: ms, Write: true, Handler: s.handleChangeOutbox("hold")},
 		{Pattern: "POST /api/v1/outbox/release", Data: ms, Write: true, Handler: s.handleChangeOutbox("release")},
+
+		// Tax data: posting needs the whole city's write scope (requireCity).
+		{Pattern: "GET /api/v1/obligations", Data: tp, Handler: s.handleListObligations},
+		{Pattern: "POST /api/v1/obligations", Data: tp, Write: true, Handler: s.handlePostObligations},
+		{Pattern: "POST /api/v1/filings", Data: tp, Write: true, Handler: s.handlePostFilings},
+		{Pattern: "POST /api/v1/payments", Data: tp, Write: true, Handler: s.handlePostPayments},
+		{Pattern: "POST /api/v1/deductions", Data: tp, Write: true, Handler: s.handlePostDeductions},
+		{Pattern: "GET /api/v1/deductions/{reference}", Data: tp, Handler: s.handleGetDeduction},
 	}
 }
 

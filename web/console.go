@@ -30,9 +30,11 @@ import (
 // the sign-in steps). Set Server.Console to serve it; Open checks it.
 //
 // Known limits: the client address is the connection's (a proxy in front
-// is not trusted for X-Forwarded-For); changing one's password does not end
-// one's other sessions; a password hashed with older parameters is not
-// re-hashed at sign-in.
+// is not trusted for X-Forwarded-For); the lockout counts failures per
+// existing login, and nothing limits the attempts of one address over many
+// logins; changing one's password does not end one's other sessions; a
+// password hashed with older parameters is not re-hashed at sign-in; the
+// dashboard shows the carrier links of the node that serves it.
 type Console struct {
 	DB *store.DB
 	// Links reports the carrier links' health for the dashboard; nil shows
@@ -62,7 +64,15 @@ type Console struct {
 	aead    cipher.AEAD // seals the pending sign-in step
 	flashK  []byte      // signs flash messages
 	stats   statsCache
-	links   linkMeter // the links page's throughput
+	routes  []consoleRoute // the signed-in pages, as registered
+	links   linkMeter      // the links page's throughput
+}
+
+// consoleRoute is a signed-in page and the permission it needs ("" for any
+// signed-in user).
+type consoleRoute struct {
+	Pattern string
+	Perm    auth.Permission
 }
 
 // LinkHealth is what the dashboard needs of the carrier links: the carrier
@@ -97,6 +107,9 @@ func (c *Console) open(logger *slog.Logger, version string) error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if logger == nil {
+		logger = slog.Default()
 	}
 	c.logger, c.version = logger, version
 	var err error
@@ -142,9 +155,9 @@ type Request struct {
 
 // HandlerFunc serves a console page. An error it returns is rendered in
 // the layout by its code (Console.fail): ENOTFOUND 404, EFORBIDDEN 403,
-// EINVALID 400, EUNAUTHORIZED back to the sign-in page, anything else a
-// logged 500 that shows no detail. Form errors are not returned but shown
-// beside their fields (see Form).
+// EINVALID 400, ECONFLICT 409, EUNAUTHORIZED back to the sign-in page,
+// anything else a logged 500 that shows no detail. Form errors are not
+// returned but shown beside their fields (see Form).
 type HandlerFunc func(w http.ResponseWriter, r *Request) error
 
 // handle registers a page for signed-in users at pattern ("GET /users"). If
@@ -153,6 +166,7 @@ type HandlerFunc func(w http.ResponseWriter, r *Request) error
 // requests without the session's CSRF token are refused with 403.
 func (c *Console) handle(mux *http.ServeMux, pattern string, perm auth.Permission, h HandlerFunc) {
 	mux.Handle(pattern, c.signedIn(perm, h))
+	c.routes = append(c.routes, consoleRoute{pattern, perm})
 }
 
 // handlePublic registers a page that needs no session (the sign-in steps).
@@ -315,6 +329,9 @@ func (c *Console) fail(w http.ResponseWriter, r *Request, err error) {
 		}
 	case taxsms.EINVALID, taxsms.ECONFLICT:
 		status, p.Title = http.StatusBadRequest, "error.invalid"
+		if code == taxsms.ECONFLICT {
+			status = http.StatusConflict
+		}
 		p.Data = taxsms.ErrorMessage(err)
 	default:
 		c.logger.Error("console", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -340,8 +357,14 @@ func (c *Console) notFound(w http.ResponseWriter, hr *http.Request) {
 // the next page.
 func (c *Console) redirect(w http.ResponseWriter, r *Request, to, flash string, args ...string) {
 	if flash != "" {
-		c.setFlash(w, flash, args...)
+		c.setFlash(w, false, flash, args...)
 	}
+	http.Redirect(w, r.Request, localPath(to), http.StatusSeeOther)
+}
+
+// redirectError is redirect with a flash message that reports a failure.
+func (c *Console) redirectError(w http.ResponseWriter, r *Request, to, flash string, args ...string) {
+	c.setFlash(w, true, flash, args...)
 	http.Redirect(w, r.Request, localPath(to), http.StatusSeeOther)
 }
 
@@ -390,9 +413,14 @@ func (c *Console) unseal(purpose, s string, v any) error {
 const flashCookie = "taxsms_flash"
 
 // setFlash sets the flash message of catalogue key, with args, for the next
-// page; it is signed so that no one else can put text on the page.
-func (c *Console) setFlash(w http.ResponseWriter, key string, args ...string) {
-	v := url.Values{"k": {key}, "a": args}.Encode()
+// page, an error if isErr; it is signed so that no one else can put text on
+// the page.
+func (c *Console) setFlash(w http.ResponseWriter, isErr bool, key string, args ...string) {
+	q := url.Values{"k": {key}, "a": args}
+	if isErr {
+		q.Set("e", "1")
+	}
+	v := q.Encode()
 	m := hmac.New(sha256.New, c.flashK)
 	m.Write([]byte(v))
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(v)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)),
@@ -425,7 +453,7 @@ func (c *Console) takeFlash(w http.ResponseWriter, r *Request) *Flash {
 	for i, a := range q["a"] {
 		args[i] = a
 	}
-	return &Flash{Text: c.cat.T(r.Lang, q.Get("k"), args...)}
+	return &Flash{Text: c.cat.T(r.Lang, q.Get("k"), args...), Error: q.Get("e") == "1"}
 }
 
 // render writes the page name (templates/NAME.html) in the layout, in r's

@@ -193,7 +193,7 @@ func (c *Console) startSession(w http.ResponseWriter, r *Request, userID int64, 
 func (c *Console) handleTOTPStep(w http.ResponseWriter, r *Request) error {
 	p, ok := c.pendingOf(r, "totp")
 	if !ok {
-		c.redirect(w, r, "/login", "signin.again")
+		c.redirectError(w, r, "/login", "signin.again")
 		return nil
 	}
 	f := newForm(r, "code")
@@ -209,12 +209,12 @@ func (c *Console) handleTOTPStep(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 		c.clearPending(w)
-		c.redirect(w, r, "/login", "signin.again")
+		c.redirectError(w, r, "/login", "signin.again")
 		return nil
 	}
 	if c.Lockout.Check(rec.State, now) != nil {
 		c.clearPending(w)
-		c.redirect(w, r, "/login", "signin.again")
+		c.redirectError(w, r, "/login", "signin.again")
 		return nil
 	}
 	step, err := auth.VerifyTOTP(rec.TOTPSecret, f.Get("code"), now, rec.TOTPLastStep)
@@ -286,7 +286,7 @@ func qrSVG(text string) template.HTML {
 func (c *Console) handleEnrolStep(w http.ResponseWriter, r *Request) error {
 	p, ok := c.pendingOf(r, "enrol")
 	if !ok {
-		c.redirect(w, r, "/login", "signin.again")
+		c.redirectError(w, r, "/login", "signin.again")
 		return nil
 	}
 	f := newForm(r, "code")
@@ -342,7 +342,7 @@ func (c *Console) handleTOTP(w http.ResponseWriter, r *Request) error {
 	var e enrolment
 	if r.Method == http.MethodPost {
 		if c.unseal("enrol", f.Get("enrol"), &e) != nil || e.UserID != r.Actor.UserID || c.Now().Unix() > e.Exp {
-			c.redirect(w, r, "/account/totp", "totp.expired")
+			c.redirectError(w, r, "/account/totp", "totp.expired")
 			return nil
 		}
 		step, err := auth.VerifyTOTP(e.Secret, f.Get("code"), c.Now(), 0)

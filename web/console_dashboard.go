@@ -9,6 +9,7 @@ import (
 	"taxsms"
 	"taxsms/auth"
 	"taxsms/carrier"
+	"taxsms/store"
 )
 
 // messageStatuses lists the messageStatuses of messages in the order of their life, for
@@ -65,6 +66,7 @@ type dashboard struct {
 	Trend        template.HTML // the last 30 days, SVG
 	TrendDays    int
 	TrendRows    []trendRow   // the chart's figures, newest first
+	ShowMessages bool         // the user may read some messages
 	Queue        []queueDepth // nil when the user may not see the queue
 	QueueTotal   int
 	Unmatched    int
@@ -78,9 +80,9 @@ type dashboard struct {
 const trendDays = 30
 
 // handleDashboard serves GET /: the day's and the month's messages of the
-// user's scope by kind and status, the delivery rate, the last 30 days, and
-// for those who watch the platform (PermViewHealth) the outbox queue and
-// the carrier links.
+// user's scope by kind and status, the delivery rate, the last 30 days (for
+// those who may read messages), and for those who watch the platform
+// (PermViewHealth) the outbox queue and the carrier links.
 func (c *Console) handleDashboard(w http.ResponseWriter, r *Request) error {
 	d, err := c.dashboard(r)
 	if err != nil {
@@ -100,11 +102,14 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	if monthStart.Before(since) {
 		since = monthStart
 	}
-	counts, at, err := c.messageStats(ctx, since.Time(c.Location))
-	if err != nil {
-		return nil, err
+	d := &dashboard{AsOf: now, TrendDays: trendDays, ShowMessages: canRead(auth.DataMessages)(r.Actor)}
+	var counts []store.DayCount
+	if d.ShowMessages {
+		var err error
+		if counts, d.AsOf, err = c.messageStats(ctx, since.Time(c.Location)); err != nil {
+			return nil, err
+		}
 	}
-	d := &dashboard{AsOf: at, TrendDays: trendDays}
 	d.Today, d.Month = newPeriod(), newPeriod()
 	sent := make(map[taxsms.Date]int)
 	delivered := make(map[taxsms.Date]int)

@@ -174,11 +174,11 @@ func waitingActionsOf(s taxsms.Status) []string {
 	return nil
 }
 
-// mayChange reports whether a may cancel, hold or release m, which it may
+// mayChangeMessage reports whether a may cancel, hold or release m, which it may
 // read: as the store decides in ChangeWaiting, a user whose write scope is
 // its own records changes only the messages it wrote; the others change
 // every message they may read.
-func mayChange(a *auth.Actor, m *taxsms.Message) bool {
+func mayChangeMessage(a *auth.Actor, m *taxsms.Message) bool {
 	switch w := a.Access(auth.DataMessages).Write; w.Level {
 	case auth.LevelNone:
 		return false
@@ -210,7 +210,7 @@ func (c *Console) handleMessage(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 	}
-	if mayChange(r.Actor, m) {
+	if mayChangeMessage(r.Actor, m) {
 		d.Actions = waitingActionsOf(m.Status)
 	}
 	c.render(w, r, http.StatusOK, "message", &Page{Title: "msg.one_title", Data: d})
@@ -239,7 +239,7 @@ func (c *Console) handleMessageChange(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if !mayChange(r.Actor, m) {
+	if !mayChangeMessage(r.Actor, m) {
 		return errForbidden
 	}
 	f := newForm(r, "reason")

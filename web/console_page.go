@@ -107,11 +107,11 @@ var navItems = []struct {
 	{Path: "/taxpayers", Key: "nav.taxpayers", Show: canRead(auth.DataTaxpayers)},
 	{Path: "/messages", Key: "nav.messages", Show: canRead(auth.DataMessages)},
 	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
-	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
 	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},
 	{Path: "/audit", Key: "nav.audit", Show: canReadAny(auth.PermViewAudit)},
+	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
 }
 
 // canRead returns a Show function for the users that may read some of d.

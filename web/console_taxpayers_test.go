@@ -402,3 +402,34 @@ func regexpFind(s, expr string) string {
 	}
 	return m[1]
 }
+
+func TestConsole_ContactReveal(t *testing.T) {
+	tc := startConsole(t)
+	fx := tc.dataFixture()
+	path := fmt.Sprintf("/contacts/%d", fx.OwnContact.ID)
+	for _, tt := range []struct {
+		role  taxsms.Role
+		offer bool
+	}{{taxsms.RoleBranchAdmin, true}, {taxsms.RoleOperator, false}} {
+		b := tc.browser()
+		b.mustSignIn(tc.users[tt.role].Login)
+		page := b.get(path).Body
+		if got := strings.Contains(page, `action="/reveal"`); got != tt.offer {
+			t.Errorf("%s: reveal offered = %v, want %v", tt.role, got, tt.offer)
+		}
+		if !tt.offer {
+			continue
+		}
+		m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"><input type="hidden" name="kind" value="contact"><input type="hidden" name="id" value="([0-9]+)"><input type="hidden" name="next" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil || m[2] != fmt.Sprint(fx.OwnContact.ID) || m[3] != path {
+			t.Fatalf("%s: the reveal form does not name the contact and the way back: %v", tt.role, m)
+		}
+		r := b.post("/reveal", url.Values{"csrf_token": {m[1]}, "kind": {"contact"}, "id": {m[2]}, "next": {m[3]}, "reason": {"核实联系人"}})
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "13800138000") {
+			t.Errorf("%s: reveal = %d without the full number", tt.role, r.Status)
+		}
+		if page := b.get(path).Body; strings.Contains(page, "13800138000") {
+			t.Errorf("%s: the contact's page shows the number in full after a reveal", tt.role)
+		}
+	}
+}

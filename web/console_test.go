@@ -339,6 +339,9 @@ func TestConsole_TOTP(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Location != "/login" {
 			t.Errorf("TOTP step after %v = %d → %q, want back to /login", pendingTTL, r.Status, r.Location)
 		}
+		if r := b3.get("/login"); !strings.Contains(r.Body, `<div class="flash flash-error" role="alert">`+tc.c.cat.T(LangZH, "signin.again")) {
+			t.Errorf("no error flash on the sign-in page after an expired step")
+		}
 	})
 }
 

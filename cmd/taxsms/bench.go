@@ -48,8 +48,11 @@ type DispatchResult struct {
 
 // runBench runs "taxsms bench KIND".
 func runBench(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "remind" {
+		return runBenchRemind(ctx, args[1:], environ, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "dispatch" {
-		fmt.Fprintln(stderr, "Usage: taxsms bench dispatch [--messages N] [--db DSN]")
+		fmt.Fprintln(stderr, "Usage: taxsms bench dispatch [--messages N] [--db DSN]\n       taxsms bench remind [--taxpayers N] [--db DSN]")
 		return flag.ErrHelp
 	}
 	b := &DispatchBench{Stdout: stdout, Stderr: stderr, Environ: environ}
@@ -274,22 +277,29 @@ func benchMobile(i int) string {
 // removes what it made: a temporary SQLite file, or a fresh PostgreSQL
 // schema (search_path) dropped after.
 func (b *DispatchBench) database(ctx context.Context) (string, func() error, error) {
+	return benchDatabase(ctx, b.DB, b.Stdout)
+}
+
+// benchDatabase returns the DSN a benchmark runs on and what removes it
+// after: db "" is a SQLite file in a new temporary directory, a PostgreSQL
+// URL a fresh schema of that database, anything else db itself, kept.
+func benchDatabase(ctx context.Context, db string, stdout io.Writer) (string, func() error, error) {
 	switch {
-	case b.DB == "":
+	case db == "":
 		dir, err := os.MkdirTemp("", "taxsms-bench-")
 		if err != nil {
 			return "", nil, err
 		}
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() error { return os.RemoveAll(dir) }, nil
-	case strings.HasPrefix(b.DB, "postgres://"), strings.HasPrefix(b.DB, "postgresql://"):
-		u, err := url.Parse(b.DB)
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		u, err := url.Parse(db)
 		if err != nil {
 			return "", nil, fmt.Errorf("--db: %w", err)
 		}
 		r := make([]byte, 6)
 		rand.Read(r)
 		schema := "bench_" + hex.EncodeToString(r)
-		admin, err := sql.Open("pgx", b.DB)
+		admin, err := sql.Open("pgx", db)
 		if err != nil {
 			return "", nil, err
 		}
@@ -300,14 +310,14 @@ func (b *DispatchBench) database(ctx context.Context) (string, func() error, err
 		q := u.Query()
 		q.Set("search_path", schema)
 		u.RawQuery = q.Encode()
-		fmt.Fprintf(b.Stdout, "PostgreSQL schema %s (dropped at the end)\n", schema)
+		fmt.Fprintf(stdout, "PostgreSQL schema %s (dropped at the end)\n", schema)
 		return u.String(), func() error {
 			defer admin.Close()
 			_, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			return err
 		}, nil
 	default:
-		return b.DB, func() error { return nil }, nil
+		return db, func() error { return nil }, nil
 	}
 }
 

@@ -59,6 +59,21 @@ type Config struct {
 		// comma-separated, e.g. "city_admin,branch_admin,maintainer".
 		TOTPRoles string `toml:"totp_roles"`
 	} `toml:"console"`
+	// Remind holds the automatic reminders' settings.
+	Remind struct {
+		// Signature goes in front of every reminder, e.g. 【青岛税务】: the
+		// signature filed with the carriers.
+		Signature string `toml:"signature"`
+		// Rules are the rules that run, comma-separated (default all four:
+		// before_deadline, after_deadline, unpaid_tax, failed_deduction).
+		Rules string `toml:"rules"`
+		// Days are the working days before a filing deadline on which the
+		// first rule reminds, comma-separated (default "3,1").
+		Days string `toml:"days"`
+		// Hours are the times of day between which reminders go (default
+		// "09:00-20:00"); those planned outside wait for the next start.
+		Hours string `toml:"hours"`
+	} `toml:"remind"`
 	Dispatch struct {
 		// Lease is how long a node's claim on a message holds (default 10
 		// minutes): the messages a dead node had claimed go out again
@@ -152,6 +167,10 @@ func DefaultConfig() Config {
 	c.Log.Format = "text"
 	c.ShutdownTimeout = 30 * time.Second
 	c.Node, _ = os.Hostname()
+	c.Remind.Signature = "【青岛税务】"
+	c.Remind.Rules = "before_deadline,after_deadline,unpaid_tax,failed_deduction"
+	c.Remind.Days = "3,1"
+	c.Remind.Hours = "09:00-20:00"
 	return c
 }
 
@@ -187,6 +206,10 @@ func (c *Config) settings() []setting {
 		{key: "console.session_absolute", help: "a console session this old ends, used or not (default 12h)", value: (*durationValue)(&c.Console.SessionAbsolute)},
 		{key: "console.secure_cookies", help: "mark the session cookie Secure; set it when the console is served over HTTPS", value: (*boolValue)(&c.Console.SecureCookies)},
 		{key: "console.totp_roles", help: "roles that must sign in with a second factor (TOTP), comma-separated: city_admin, branch_admin, operator, auditor, maintainer", value: (*stringValue)(&c.Console.TOTPRoles)},
+		{key: "remind.signature", help: "signature in front of every reminder, as filed with the carriers", value: (*stringValue)(&c.Remind.Signature)},
+		{key: "remind.rules", help: "reminder rules that run, comma-separated: before_deadline, after_deadline, unpaid_tax, failed_deduction", value: (*stringValue)(&c.Remind.Rules)},
+		{key: "remind.days", help: "working days before a filing deadline on which taxpayers are reminded, comma-separated", value: (*stringValue)(&c.Remind.Days)},
+		{key: "remind.hours", help: "times of day between which reminders go, HH:MM-HH:MM (Asia/Shanghai)", value: (*stringValue)(&c.Remind.Hours)},
 		{key: "api.key", secret: true, help: "the key the tax core systems present to the REST API (Authorization: Bearer KEY); empty refuses every API call", value: (*stringValue)(&c.API.Key)},
 	}
 }
@@ -211,6 +234,9 @@ func (c *Config) Load(fs *flag.FlagSet, path string, environ []string, args []st
 			return fmt.Errorf("config %s: %w", path, err)
 		}
 		if _, err := c.totpPolicy(); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+		if _, err := c.remindRules(); err != nil {
 			return fmt.Errorf("config %s: %w", path, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/calendar"
 	"taxsms/importer"
 	"taxsms/pii"
 	"taxsms/simulator"
@@ -42,11 +43,13 @@ type Summary struct {
 	Contacts  int    `json:"contacts"`
 	Messages  int    `json:"messages"`
 	Searches  int    `json:"searches_checked"`
-	Sent      int    `json:"sent"`
-	Delivered int    `json:"delivered"`
-	Failed    int    `json:"failed"`
-	MO        int    `json:"mo_received"`
-	SendMS    int64  `json:"send_ms"`
+	Sent      int    `json:"sent"` // reminders queued by this run
+	// Reminders are the reminders queued, by rule.
+	Reminders map[string]int `json:"reminders"`
+	Delivered int            `json:"delivered"`
+	Failed    int            `json:"failed"`
+	MO        int            `json:"mo_received"`
+	SendMS    int64          `json:"send_ms"`
 	// Logins are the console accounts printed at start-up, one per role;
 	// SignIns how many of them signed in to the console and saw the
 	// dashboard.
@@ -87,7 +90,8 @@ func (d *Demo) Run(ctx context.Context, args, environ []string) error {
 		m.Close()
 		return err
 	}
-	err = d.run(ctx, m, *dir, cfgPath, synth.Config{Seed: *seed, Taxpayers: *n}, *once)
+	period, due := demoPeriod(calendar.Default(), taxsms.DateOf(time.Now().In(calendar.Shanghai)))
+	err = d.run(ctx, m, *dir, cfgPath, synth.Config{Seed: *seed, Taxpayers: *n, Period: period, FilingDue: due}, *once)
 	return errors.Join(err, m.Close(), d.closeCarriers())
 }
 
@@ -122,10 +126,21 @@ func (d *Demo) run(ctx context.Context, m *Main, dir, cfgPath string, city synth
 		return err
 	}
 	m.Config.Links, m.LinkOptions = d.carriers.Links, d.carriers.Options
+	before, err := m.DB.CountByStatus(ctx, taxsms.MT)
+	if err != nil {
+		return err
+	}
+	moBefore, err := m.DB.CountByStatus(ctx, taxsms.MO)
+	if err != nil {
+		return err
+	}
+	if err := d.remind(ctx, m, &sum); err != nil {
+		return fmt.Errorf("demo reminders: %w", err)
+	}
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
-	if err := d.send(ctx, m, &sum); err != nil {
+	if err := d.send(ctx, m, &sum, before, moBefore); err != nil {
 		return fmt.Errorf("demo sending: %w", err)
 	}
 	if counts, err = m.DB.Count(ctx); err != nil {
@@ -158,68 +173,46 @@ func (d *Demo) closeCarriers() error {
 	return d.carriers.Close()
 }
 
-// demoSends is how many reminders the demo sends.
-const demoSends = 1000
+// remind queues today's reminders of the city's tax data through the
+// node's planner (the scheduler, started next, finds them queued) and
+// counts them in sum.
+func (d *Demo) remind(ctx context.Context, m *Main, sum *Summary) error {
+	p, err := m.planner()
+	if err != nil {
+		return err
+	}
+	today := taxsms.DateOf(time.Now().In(calendar.Shanghai))
+	plan, err := p.Run(ctx, today)
+	if err != nil {
+		return err
+	}
+	sum.Reminders = make(map[string]int)
+	for _, rp := range plan.Rules {
+		sum.Reminders[string(rp.Rule)] = rp.Queued
+		sum.Sent += rp.Queued
+	}
+	return nil
+}
 
-// send queues filing reminders to the legal representatives of the first
-// taxpayers and a reply, injects an MO, and waits until every message has
-// its final status.
-func (d *Demo) send(ctx context.Context, m *Main, sum *Summary) error {
+// send injects an MO and waits until every reminder queued (sum.Sent)
+// has its final status, counting from the MT and MO statuses before.
+func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore map[taxsms.Status]int) error {
 	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := m.Router.Ready(readyCtx); err != nil {
 		return fmt.Errorf("carrier links: %w", err)
 	}
-	before, err := m.DB.CountByStatus(ctx, taxsms.MT)
-	if err != nil {
-		return err
-	}
-	moBefore, err := m.DB.CountByStatus(ctx, taxsms.MO)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
-	var msgs []*taxsms.Message
-	for after := int64(0); len(msgs) < demoSends; {
-		page, err := m.DB.ListTaxpayers(ctx, taxsms.TaxpayerFilter{After: after, Limit: 200})
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, tp := range page {
-			after = tp.ID
-			cs, err := m.DB.ListContacts(ctx, tp.ID)
-			if err != nil {
-				return err
-			}
-			for _, c := range cs {
-				if c.Status != taxsms.ServiceActive || len(msgs) == demoSends {
-					continue
-				}
-				msgs = append(msgs, &taxsms.Message{Direction: taxsms.MT, Kind: taxsms.KindFilingReminder, Priority: taxsms.PriorityReminder,
-					Mobile: c.Mobile, TaxpayerID: tp.ID, ContactID: c.ID, OfficeID: tp.OfficeID, Segments: 1,
-					Body:           fmt.Sprintf("【12366】%s：您单位2026年11月所属期增值税请于12月15日前申报。", tp.Name),
-					IdempotencyKey: fmt.Sprintf("demo/filing_reminder/%d/%d/2026-11", tp.ID, c.ID)})
-			}
-		}
-	}
-	created, err := m.DB.CreateMessages(ctx, msgs)
+	from, err := d.someContact(ctx, m)
 	if err != nil {
 		return err
 	}
-	for _, c := range created {
-		if c {
-			sum.Sent++
-		}
-	}
-	m.Dispatcher.Notify()
-	mo := simulator.MO{Protocol: simulator.CMPP, Account: "901234", From: msgs[0].Mobile, To: "1063532123661", Text: "CX 我的税收管理员是谁"}
+	mo := simulator.MO{Protocol: simulator.CMPP, Account: "901234", From: from, To: "1063532123661", Text: "CX 我的税收管理员是谁"}
 	if err := d.carriers.Sim.InjectMO(ctx, mo); err != nil {
 		return fmt.Errorf("inject MO: %w", err)
 	}
-	fmt.Fprintf(d.Stdout, "sending %d filing reminders through the simulated carriers\n", sum.Sent)
+	fmt.Fprintf(d.Stdout, "sending %d reminders through the simulated carriers: %d before the filing deadline, %d after it, %d of unpaid tax, %d of failed deductions\n",
+		sum.Sent, sum.Reminders["before_deadline"], sum.Reminders["after_deadline"], sum.Reminders["unpaid_tax"], sum.Reminders["failed_deduction"])
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		now, err := m.DB.CountByStatus(ctx, taxsms.MT)
@@ -253,6 +246,40 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary) error {
 	return nil
 }
 
+// demoPeriod returns the tax period of a new demo city and its deadline,
+// chosen so that reminders go on the day the city is built: on a working
+// day, the deadline is 3 working days ahead (reminders before it, and
+// failed deductions); on a rest day, it was yesterday (unpaid tax, and
+// failed deductions). The period is the month before the deadline's.
+func demoPeriod(cal *calendar.Calendar, today taxsms.Date) (taxsms.Period, taxsms.Date) {
+	due := taxsms.DateOf(today.Time(time.UTC).AddDate(0, 0, -1))
+	if cal.IsWorkday(today) {
+		due = cal.AddWorkdays(today, 3)
+	}
+	return taxsms.PeriodOf(taxsms.Monthly, taxsms.DateOf(due.Time(time.UTC).AddDate(0, -1, 1-due.Day))), due
+}
+
+// someContact returns the number of a taxpayer's active contact, for the
+// demo's MO.
+func (d *Demo) someContact(ctx context.Context, m *Main) (string, error) {
+	page, err := m.DB.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Limit: 50})
+	if err != nil {
+		return "", err
+	}
+	for _, tp := range page {
+		cs, err := m.DB.ListContacts(ctx, tp.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range cs {
+			if c.Status == taxsms.ServiceActive {
+				return c.Mobile, nil
+			}
+		}
+	}
+	return "", errors.New("no taxpayer among the first 50 has an active contact")
+}
+
 // demoConfig returns the configuration file of a demo directory, writing one
 // with fresh keys on first use.
 func demoConfig(dir string) (string, error) {
@@ -272,6 +299,10 @@ database = "sqlite:%s"
 [secret]
 keys = "1:%s"
 lookup_key = "%s"
+
+[remind]
+# The demo's reminders go at any hour, so that they are seen at once.
+hours = "00:00-24:00"
 `, filepath.ToSlash(filepath.Join(dir, "taxsms.db")), pii.NewKey(), pii.NewKey())
 	return path, os.WriteFile(path, []byte(text), 0o600)
 }
@@ -287,7 +318,8 @@ func (d *Demo) build(ctx context.Context, db *store.DB, dir string, cfg synth.Co
 	for _, f := range []struct {
 		kind importer.Kind
 		path string
-	}{{importer.Offices, files.Offices}, {importer.Users, files.Users}, {importer.Taxpayers, files.Taxpayers}, {importer.Contacts, files.Contacts}} {
+	}{{importer.Offices, files.Offices}, {importer.Users, files.Users}, {importer.Taxpayers, files.Taxpayers}, {importer.Contacts, files.Contacts},
+		{importer.Obligations, files.Obligations}, {importer.Filings, files.Filings}, {importer.Payments, files.Payments}, {importer.Deductions, files.Deductions}} {
 		rep, err := importer.File(ctx, db, f.kind, f.path, importer.Options{})
 		if err != nil {
 			if rep != nil {

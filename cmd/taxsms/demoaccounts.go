@@ -117,7 +117,7 @@ func checkSignIns(ctx context.Context, base string, accounts []demoAccount) (int
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" || !strings.Contains(string(body), "<svg") {
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" || !strings.Contains(string(body), `<main id="main"`) {
 			return n, fmt.Errorf("console sign-in as %s (%s): %d at %s", a.Login, a.Role, resp.StatusCode, resp.Request.URL.Path)
 		}
 		n++

@@ -35,6 +35,7 @@ import (
 	"taxsms/carrier"
 	"taxsms/dispatch"
 	"taxsms/pii"
+	"taxsms/remind"
 	"taxsms/store"
 	"taxsms/web"
 )
@@ -60,11 +61,13 @@ Commands:
   demo      build a synthetic city and serve it (--once: build, check, print a JSON summary, exit)
   migrate   apply pending database migrations
   import    import offices, staff, taxpayers or contacts from CSV (UTF-8 or GBK) or .xlsx
+  remind    the automatic reminders: "remind plan --date D" shows what they would send, "remind run" queues them
   user      add a user, set a password, suspend or resume (for the first administrator and scripts)
   audit     verify the audit archive's hash chain
   keygen    print a fresh data key and lookup key for the configuration
   smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
-  bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path, ends with a JSON line
+  bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path,
+            "bench remind [--taxpayers N]" plans and queues the reminders of a city; each ends with a JSON line
   version   print the version
 
 Run "taxsms <command> --help" for the flags of a command.
@@ -91,6 +94,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runSMSCSim(ctx, args, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, environ, stdout, stderr)
+	case "remind":
+		return runRemind(ctx, args, environ, stdout, stderr)
 	case "user":
 		return runUser(ctx, args, environ, os.Stdin, stdout, stderr)
 	case "audit":
@@ -142,6 +147,8 @@ type Main struct {
 	Dispatcher *dispatch.Dispatcher
 	Router     *carrier.Router
 	Web        *web.Server
+	// Reminders runs the automatic reminders while the node serves.
+	Reminders *remind.Scheduler
 
 	// LinkOptions are passed to the carrier links (the demo and tests set
 	// the SGIP listener and faster timings).
@@ -149,7 +156,9 @@ type Main struct {
 	// MO, if set, receives each MO message once stored (the inbound service).
 	MO dispatch.MOHandler
 
-	box *pii.Box
+	box         *pii.Box
+	stopRemind  context.CancelFunc
+	remindEnded chan struct{}
 }
 
 // NewMain returns a Main with the default configuration.
@@ -263,6 +272,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
+	if err := m.startReminders(); err != nil {
+		return err
+	}
 	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
 		Logger: m.Logger, Version: Version()}
@@ -273,6 +285,24 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
 	}
 	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine(), "node", m.Config.Node, "links", len(m.Config.Links))
+	return nil
+}
+
+// startReminders starts the reminders' scheduler: on the node that holds
+// its lock, the day's reminders once a day and failed deductions as they
+// come.
+func (m *Main) startReminders() error {
+	p, err := m.planner()
+	if err != nil {
+		return err
+	}
+	m.Reminders = &remind.Scheduler{Planner: p, Lock: m.DB.Lock("remind"), Logger: m.Logger, Notify: m.Dispatcher.Notify}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopRemind, m.remindEnded = cancel, make(chan struct{})
+	go func() { // ends when Close cancels ctx
+		defer close(m.remindEnded)
+		m.Reminders.Run(ctx)
+	}()
 	return nil
 }
 
@@ -301,6 +331,10 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.Web != nil {
 		errs = append(errs, m.Web.Close(ctx))
+	}
+	if m.stopRemind != nil {
+		m.stopRemind()
+		<-m.remindEnded
 	}
 	if m.Dispatcher != nil {
 		errs = append(errs, m.Dispatcher.Stop(ctx))

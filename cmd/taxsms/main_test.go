@@ -105,7 +105,7 @@ func TestDemo(t *testing.T) {
 		var out bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		err := Run(ctx, []string{"demo", "--once", "--data", dir, "--taxpayers", "150"}, nil, &out, &out)
+		err := Run(ctx, []string{"demo", "--once", "--data", dir, "--taxpayers", "400"}, nil, &out, &out)
 		if err != nil {
 			t.Fatalf("demo: %v\n%s", err, out.String())
 		}
@@ -117,18 +117,21 @@ func TestDemo(t *testing.T) {
 		return s
 	}
 	first := run()
-	if !first.Built || first.Offices < 9 || first.Staff < 30 || first.Taxpayers != 150 || first.Contacts != 300 || first.Searches < 4 {
+	if !first.Built || first.Offices < 9 || first.Staff < 30 || first.Taxpayers != 400 || first.Contacts != 800 || first.Searches < 4 {
 		t.Errorf("first run summary = %+v", first)
 	}
-	if first.Sent < 100 || first.Delivered+first.Failed != first.Sent || first.Delivered < first.Sent*9/10 || first.MO != 1 {
+	if first.Sent < 20 || first.Delivered+first.Failed != first.Sent || first.Delivered < first.Sent*8/10 || first.MO != 1 {
 		t.Errorf("first run sent %d: %d delivered, %d failed, %d MO; want every reminder settled, most delivered, one MO",
 			first.Sent, first.Delivered, first.Failed, first.MO)
+	}
+	if first.Reminders["failed_deduction"] == 0 || first.Reminders["before_deadline"]+first.Reminders["unpaid_tax"] == 0 {
+		t.Errorf("first run reminders %v, want failed deductions, and reminders before the deadline (or, on a rest day, of unpaid tax)", first.Reminders)
 	}
 	if len(first.Logins) != len(taxsms.Roles) || first.SignIns != len(taxsms.Roles) {
 		t.Errorf("first run: logins %v, %d signed in to the console; want one per role, each signed in", first.Logins, first.SignIns)
 	}
 	second := run()
-	if second.Built || second.Taxpayers != 150 || second.Contacts != 300 || second.Sent != 0 {
+	if second.Built || second.Taxpayers != 400 || second.Contacts != 800 || second.Sent != 0 {
 		t.Errorf("second run summary = %+v, want the same city reused and no reminder sent twice", second)
 	}
 	if info, err := os.Stat(filepath.Join(dir, "taxsms.toml")); err != nil || info.Mode().Perm() != 0o600 {

@@ -77,7 +77,7 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("resume: %v %s", err, out)
 	}
 	out, err = run("audit", "verify")
-	if err != nil || !strings.Contains(out, "audit chain verified: 5 records") {
+	if err != nil || !strings.Contains(out, "audit chain verified: 6 records") {
 		t.Errorf("audit verify: %v\n%s", err, out)
 	}
 }

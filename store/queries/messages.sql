@@ -8,8 +8,8 @@ RETURNING id;
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, status, detail) VALUES (?, ?, ?, ?);
 
--- name: SelectMessageByKey
-SELECT id FROM messages WHERE idempotency_key = ?;
+-- name: SelectMessagesByKey
+SELECT idempotency_key, id FROM messages WHERE idempotency_key IN (/*rows*/?/*end*/);
 
 -- name: MessageColumns
 SELECT m.id, m.direction, m.kind, m.priority, m.mobile_enc, COALESCE(m.taxpayer_id, 0), COALESCE(m.contact_id, 0),

@@ -31,6 +31,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, engine) })
 	t.Run("Slots", func(t *testing.T) { testSlots(t, open(t)); testSlotsConcurrent(t, open(t)); testLock(t, engine) })
 	t.Run("Reseal", func(t *testing.T) { testReseal(t, DSN(t, engine, "sqlite:"+t.TempDir()+"/reseal.db")) })
+	t.Run("TaxData", func(t *testing.T) { testTaxData(t, open) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).

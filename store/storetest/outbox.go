@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -199,6 +200,13 @@ func testOutbox(t *testing.T, db *store.DB) {
 			}
 		}
 		opCtx := auth.NewContext(ctx, auth.UserActor(op, b1.Path, auth.DefaultPermissions(taxsms.RoleOperator)))
+		// Queueing is recorded once per call, with the ids and kinds.
+		sent, err := db.ListAudit(ctx, audit.Filter{Action: audit.MessageSent, Limit: 1})
+		must(t, err)
+		if want := fmt.Sprintf("%d-%d", ms[0].ID, ms[3].ID); len(sent) != 1 || sent[0].Object.ID != want ||
+			sent[0].Detail != "4 messages queued: 4 special" || sent[0].Actor != audit.System {
+			t.Errorf("audit record of the queueing = %+v, want messages %s by the system", sent, want)
+		}
 		n, err := db.ChangeWaiting(opCtx, store.Selector{CampaignID: 7}, taxsms.StatusHeld, "paused by 王芳")
 		must(t, err)
 		if n != 4 {
@@ -293,6 +301,13 @@ func testMO(t *testing.T, db *store.DB) {
 	must(t, err)
 	if m == nil || m.Body != "甲乙丙" || m.Mobile != "13800000001" || m.Segments != 3 {
 		t.Fatalf("long MO = %+v", m)
+	}
+	// Each MO, once whole, is recorded in the audit archive, number masked.
+	recs, err := db.ListAudit(ctx, audit.Filter{Action: audit.MessageReceived})
+	must(t, err)
+	if len(recs) != 2 || recs[0].Object.ID != strconv.FormatInt(m.ID, 10) ||
+		recs[0].Detail != "from 138****0001 to 1063532123661 by cmpp-1, 3 segments" {
+		t.Errorf("audit records of the MO = %+v, want two, the last for message %d", recs, m.ID)
 	}
 	got, err := db.FindMessage(ctx, m.ID)
 	must(t, err)
