@@ -250,10 +250,10 @@ func (c *Console) loadUser(r *Request) (*taxsms.User, *taxsms.Office, error) {
 	return u, o, err
 }
 
-// mayChange reports whether r's user may change u of office o: it holds
+// mayChangeUser reports whether r's user may change u of office o: it holds
 // manage_users, o is in its write scope, and it is a city administrator or
 // u is an operator. One's own record is changed from the account menu.
-func mayChange(r *Request, u *taxsms.User, o *taxsms.Office) bool {
+func mayChangeUser(r *Request, u *taxsms.User, o *taxsms.Office) bool {
 	a := r.Actor
 	return a.Has(auth.PermManageUsers) && a.UserID != u.ID && o.Path != "" &&
 		a.Access(auth.DataUsers).Write.Contains(o.Path, u.ID) &&
@@ -264,7 +264,7 @@ func mayChange(r *Request, u *taxsms.User, o *taxsms.Office) bool {
 func (c *Console) renderUser(w http.ResponseWriter, r *Request, status int, u *taxsms.User, o *taxsms.Office, d *userPage) error {
 	ctx := r.Context()
 	d.User, d.Office, d.Self = u, o, r.Actor.UserID == u.ID
-	d.CanEdit = mayChange(r, u, o)
+	d.CanEdit = mayChangeUser(r, u, o)
 	held, err := c.DB.UserPermissions(ctx, u.ID)
 	if err != nil {
 		return err
@@ -326,7 +326,7 @@ func (c *Console) loadChangeable(r *Request) (*taxsms.User, *taxsms.Office, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	if !mayChange(r, u, o) {
+	if !mayChangeUser(r, u, o) {
 		return nil, nil, errForbidden
 	}
 	return u, o, nil
