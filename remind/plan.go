@@ -26,9 +26,9 @@ type Store interface {
 	MarkDeductionsReminded(ctx context.Context, ids []int64) (int, error)
 	// CreateMessages queues messages, one per idempotency key ever.
 	CreateMessages(ctx context.Context, msgs []*taxsms.Message) ([]bool, error)
-	// CancelMootReminders cancels the waiting reminders of period whose
-	// reason has gone.
-	CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error)
+	// CancelMootReminders cancels the waiting reminders of period, with
+	// ids from fromID, whose reason has gone.
+	CancelMootReminders(ctx context.Context, period taxsms.Period, fromID int64) (int, error)
 }
 
 // Settings are the rules and the calendar as an administrator edits them
@@ -157,7 +157,7 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 		now = p.Now()
 	}
 	plan := &Plan{Date: day}
-	periods := make(map[taxsms.Period]bool)
+	periods := make(map[taxsms.Period]int64) // period → the first id queued for it
 	for i := range rules {
 		r := &rules[i]
 		if len(only) > 0 && !containsRule(only, r.Name) {
@@ -176,9 +176,9 @@ func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send
 		plan.Rules = append(plan.Rules, rp)
 	}
 	// A filing or payment stored while a rule read the dues cancels only
-	// the reminders queued before it: sweep the periods reminded of.
-	for period := range periods {
-		n, err := p.Store.CancelMootReminders(ctx, period)
+	// the reminders queued before it: sweep what this run queued.
+	for period, from := range periods {
+		n, err := p.Store.CancelMootReminders(ctx, period, from)
 		if err != nil {
 			return plan, err
 		}
@@ -250,7 +250,8 @@ type queue struct {
 
 	msgs       []*taxsms.Message
 	deductions []int64
-	periods    map[taxsms.Period]bool // the periods of the reminders queued
+	periods    map[taxsms.Period]int64 // period → the first id queued for it
+	msgPeriod  []taxsms.Period         // the period of each of msgs
 }
 
 // deadline feeds q the dues of deadline x, and lists x among the rule's
@@ -318,7 +319,7 @@ func (q *queue) add(ctx context.Context, d *taxsms.Due, deadline taxsms.Date) er
 				Text: text, English: q.r.Template.RenderEN(v)})
 		}
 		if q.send {
-			q.periods[d.Period] = true
+			q.msgPeriod = append(q.msgPeriod, d.Period)
 			kind := q.r.Kind()
 			q.msgs = append(q.msgs, &taxsms.Message{Direction: taxsms.MT, Kind: kind, Priority: kind.DefaultPriority(),
 				Mobile: c.Mobile, Body: text, Segments: segs, TaxpayerID: d.TaxpayerID, ContactID: c.ID, OfficeID: d.OfficeID,
@@ -346,12 +347,16 @@ func (q *queue) flush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range created {
-			if c {
-				q.rp.Queued++
+		for i, c := range created {
+			if !c {
+				continue
+			}
+			q.rp.Queued++
+			if first, ok := q.periods[q.msgPeriod[i]]; !ok || q.msgs[i].ID < first {
+				q.periods[q.msgPeriod[i]] = q.msgs[i].ID
 			}
 		}
-		q.msgs = q.msgs[:0]
+		q.msgs, q.msgPeriod = q.msgs[:0], q.msgPeriod[:0]
 	}
 	if len(q.deductions) > 0 {
 		if _, err := q.p.Store.MarkDeductionsReminded(ctx, q.deductions); err != nil {

@@ -469,9 +469,10 @@ func (c *canceller) cancel(r reason, taxpayer int64, period taxsms.Period) error
 // deduction standing (failed_deduction). The upserts of tax data cancel
 // such reminders themselves; this sweep catches a reminder queued after the
 // data that made it moot was read, and returns how many it cancelled. It
-// reads every waiting reminder of the period. Only the platform or a city
+// reads the waiting reminders of the period with ids from fromID (a run
+// sweeps the reminders it queued itself). Only the platform or a city
 // administrator may run it (else EFORBIDDEN).
-func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period) (int, error) {
+func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period, fromID int64) (int, error) {
 	if err := db.requireAll(ctx, auth.DataMessages, "reminders"); err != nil {
 		return 0, err
 	}
@@ -488,7 +489,7 @@ func (db *DB) CancelMootReminders(ctx context.Context, period taxsms.Period) (in
 			{"CancelMootUnpaidReminders", "cancelled: the taxpayer has paid"},
 			{"CancelMootDeductionReminders", "cancelled: the tax was deducted or paid"},
 		} {
-			res, err := tx.ExecContext(ctx, db.q(q.name), now, now, q.why, pattern, string(period))
+			res, err := tx.ExecContext(ctx, db.q(q.name), now, now, q.why, fromID, pattern, string(period))
 			if err != nil {
 				return err
 			}

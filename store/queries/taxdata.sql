@@ -147,21 +147,21 @@ SELECT id, name, phone FROM offices;
 -- Waiting reminders to file for a period whose taxpayer has nothing left to
 -- file for it.
 UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
-WHERE status IN ('scheduled', 'queued', 'held') AND kind IN ('filing_reminder', 'overdue_filing')
+WHERE id >= ? AND status IN ('scheduled', 'queued', 'held') AND kind IN ('filing_reminder', 'overdue_filing')
   AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
                   AND o.filed_on = '' AND o.filing_due <> '');
 
 -- name: CancelMootUnpaidReminders
 UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
-WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'unpaid_tax'
+WHERE id >= ? AND status IN ('scheduled', 'queued', 'held') AND kind = 'unpaid_tax'
   AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM obligations o WHERE o.taxpayer_id = messages.taxpayer_id AND o.period = ?
                   AND o.filed_on <> '' AND o.amount_due > o.amount_paid);
 
 -- name: CancelMootDeductionReminders
 UPDATE messages SET status = 'cancelled', updated_at = ?, done_at = ?, error = ?
-WHERE status IN ('scheduled', 'queued', 'held') AND kind = 'failed_deduction'
+WHERE id >= ? AND status IN ('scheduled', 'queued', 'held') AND kind = 'failed_deduction'
   AND idempotency_key LIKE ? AND taxpayer_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM deductions d WHERE d.taxpayer_id = messages.taxpayer_id AND d.period = ?
                   AND d.result = 'failed'

@@ -590,7 +590,7 @@ func testCancelMoot(t *testing.T, db *store.DB) {
 		reminder(t, db, c, 1, taxsms.KindFailedDeduction, "2026-11", later),
 		reminder(t, db, c, 0, taxsms.KindFilingReminder, "2026-10", later), // no data for that period: not this sweep's
 	}
-	n, err := db.CancelMootReminders(ctx, "2026-11")
+	n, err := db.CancelMootReminders(ctx, "2026-11", 0)
 	must(t, err)
 	if n != len(moot) {
 		t.Errorf("CancelMootReminders = %d, want %d", n, len(moot))
@@ -605,8 +605,8 @@ func testCancelMoot(t *testing.T, db *store.DB) {
 			t.Errorf("%s = %s, want scheduled", m.IdempotencyKey, got.Status)
 		}
 	}
-	_, err = db.CancelMootReminders(authtest.Context(ctx, taxsms.RoleOperator, c.op.ID, c.b1.Path), "2026-11")
+	_, err = db.CancelMootReminders(authtest.Context(ctx, taxsms.RoleOperator, c.op.ID, c.b1.Path), "2026-11", 0)
 	wantCode(t, err, taxsms.EFORBIDDEN, "")
-	_, err = db.CancelMootReminders(ctx, "2026-13")
+	_, err = db.CancelMootReminders(ctx, "2026-13", 0)
 	wantCode(t, err, taxsms.EINVALID, "period")
 }
