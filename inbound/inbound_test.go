@@ -73,9 +73,9 @@ func TestClassify(t *testing.T) {
 
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{
-		"ＦＰ　１２３":    "FP 123",
-		"  a \t b\n":  "A B",
-		"发票，１２":      "发票,12",
+		"ＦＰ　１２３":       "FP 123",
+		"  a \t b\n":   "A B",
+		"发票，１２":        "发票,12",
 		"\u3000\u3000": "",
 	} {
 		if got := inbound.Normalize(in); got != want {
