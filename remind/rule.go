@@ -21,9 +21,10 @@
 // store.UpsertFilings), so a taxpayer is never reminded of what is done.
 //
 // The four reminders are service messages (MISSION R-4): a contact whose
-// service is active receives them and cannot opt out of them one by one;
-// ending the service (cancelling the contact) stops them. Opting out by
-// SMS applies to broadcasts.
+// service is active receives them and cannot refuse them one by one while
+// keeping the service. Ending the service — cancelled by the bureau, or
+// opted out by the contact texting TD (退订) — stops them with every other
+// message to that contact.
 package remind
 
 import (
