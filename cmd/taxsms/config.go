@@ -67,11 +67,17 @@ type Config struct {
 		AuditDays   int `toml:"audit_days"`
 		MessageDays int `toml:"message_days"`
 	} `toml:"retention"`
+	// Signature goes in front of every automatic message (reminders,
+	// replies), e.g. 【青岛税务】: the signature filed with the carriers.
+	Signature string `toml:"signature"`
+	// Inbound holds the settings of the answers to taxpayers' texts.
+	Inbound struct {
+		// RateLimit is how many messages a minute a number may send and be
+		// answered (default 10); the next gets one reply saying so.
+		RateLimit int `toml:"rate_limit"`
+	} `toml:"inbound"`
 	// Remind holds the automatic reminders' settings.
 	Remind struct {
-		// Signature goes in front of every reminder, e.g. 【青岛税务】: the
-		// signature filed with the carriers.
-		Signature string `toml:"signature"`
 		// Rules are the rules that run, comma-separated (default all four:
 		// before_deadline, after_deadline, unpaid_tax, failed_deduction).
 		Rules string `toml:"rules"`
@@ -177,7 +183,8 @@ func DefaultConfig() Config {
 	c.Node, _ = os.Hostname()
 	c.Retention.AuditDays = int(audit.DefaultAudit / audit.Day)
 	c.Retention.MessageDays = int(audit.DefaultMessageContent / audit.Day)
-	c.Remind.Signature = "【青岛税务】"
+	c.Signature = "【青岛税务】"
+	c.Inbound.RateLimit = 10
 	c.Remind.Rules = "before_deadline,after_deadline,unpaid_tax,failed_deduction"
 	c.Remind.Days = "3,1"
 	c.Remind.Hours = "09:00-20:00"
@@ -218,7 +225,8 @@ func (c *Config) settings() []setting {
 		{key: "console.totp_roles", help: "roles that must sign in with a second factor (TOTP), comma-separated: city_admin, branch_admin, operator, auditor, maintainer", value: (*stringValue)(&c.Console.TOTPRoles)},
 		{key: "retention.audit_days", help: "days audit records are kept (at least 184)", value: (*intValue)(&c.Retention.AuditDays)},
 		{key: "retention.message_days", help: "days the text of messages is kept (at least 184); the record of each message stays", value: (*intValue)(&c.Retention.MessageDays)},
-		{key: "remind.signature", help: "signature in front of every reminder, as filed with the carriers", value: (*stringValue)(&c.Remind.Signature)},
+		{key: "signature", help: "signature in front of every automatic message (reminders, replies), as filed with the carriers", value: (*stringValue)(&c.Signature)},
+		{key: "inbound.rate_limit", help: "messages a minute a number may send and be answered; the next gets one reply saying so", value: (*intValue)(&c.Inbound.RateLimit)},
 		{key: "remind.rules", help: "reminder rules that run, comma-separated: before_deadline, after_deadline, unpaid_tax, failed_deduction", value: (*stringValue)(&c.Remind.Rules)},
 		{key: "remind.days", help: "working days before a filing deadline on which taxpayers are reminded, comma-separated", value: (*stringValue)(&c.Remind.Days)},
 		{key: "remind.hours", help: "times of day between which reminders go, HH:MM-HH:MM (Asia/Shanghai)", value: (*stringValue)(&c.Remind.Hours)},

@@ -49,6 +49,7 @@ type Summary struct {
 	Delivered int            `json:"delivered"`
 	Failed    int            `json:"failed"`
 	MO        int            `json:"mo_received"`
+	Replies   int            `json:"replies"` // to the MO, each settled
 	SendMS    int64          `json:"send_ms"`
 	// Logins are the console accounts printed at start-up, one per role;
 	// SignIns how many of them signed in to the console and saw the
@@ -229,7 +230,8 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 		// A simulator restarted within the same second may repeat an MO's
 		// carrier id, which the store drops as a duplicate: wait for the MO
 		// a few seconds only.
-		if sum.Delivered+sum.Failed >= sum.Sent && (sum.MO > 0 || time.Since(start) > 5*time.Second) {
+		// Each MO is answered by one reply, which settles too.
+		if sum.Delivered+sum.Failed >= sum.Sent+sum.MO && (sum.MO > 0 || time.Since(start) > 5*time.Second) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -242,7 +244,15 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 		}
 	}
 	sum.SendMS = time.Since(start).Milliseconds()
-	fmt.Fprintf(d.Stdout, "sent %d: %d delivered, %d failed (the simulator fails 2%%); %d MO received\n", sum.Sent, sum.Delivered, sum.Failed, sum.MO)
+	sum.Replies = sum.MO
+	fmt.Fprintf(d.Stdout, "sent %d: %d delivered, %d failed (the simulator fails 2%%); %d MO received and answered\n", sum.Sent, sum.Delivered, sum.Failed, sum.MO)
+	replies, err := m.DB.ListMessages(ctx, taxsms.MessageFilter{Kind: taxsms.KindReply, Limit: sum.MO})
+	if err != nil {
+		return err
+	}
+	for _, r := range replies {
+		fmt.Fprintf(d.Stdout, "  reply to %s: %s\n", taxsms.MaskMobile(r.Mobile), r.Body)
+	}
 	return nil
 }
 

@@ -35,6 +35,7 @@ import (
 	"taxsms/auth"
 	"taxsms/carrier"
 	"taxsms/dispatch"
+	"taxsms/inbound"
 	"taxsms/pii"
 	"taxsms/remind"
 	"taxsms/store"
@@ -154,8 +155,10 @@ type Main struct {
 	// LinkOptions are passed to the carrier links (the demo and tests set
 	// the SGIP listener and faster timings).
 	LinkOptions carrier.Options
-	// MO, if set, receives each MO message once stored (the inbound service).
+	// MO, if set, receives each MO message once stored; else Inbound does.
 	MO dispatch.MOHandler
+	// Inbound answers taxpayers' texts while the node serves.
+	Inbound *inbound.Service
 
 	box            *pii.Box
 	stopSchedulers context.CancelFunc
@@ -249,6 +252,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m.MO == nil {
+		m.Inbound = &inbound.Service{Store: m.DB, Signature: m.Config.Signature, Limit: m.Config.Inbound.RateLimit, Logger: m.Logger}
+		m.MO = m.Inbound
+	}
 	m.Dispatcher = &dispatch.Dispatcher{DB: m.DB, MO: m.MO, Logger: m.Logger,
 		Config: dispatch.Config{Node: m.Config.Node, Workers: windows(m.Config.Links), Lease: m.Config.Dispatch.Lease}, Metrics: dispatch.NewMetrics(reg, m.DB)}
 	opts := m.LinkOptions
@@ -270,6 +277,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Router = router
 	reg.MustRegister(carrier.NewCollector(router))
 	m.Dispatcher.Sender = router
+	if m.Inbound != nil {
+		m.Inbound.Notify = m.Dispatcher.Notify
+	}
 	if err := m.Dispatcher.Open(ctx); err != nil {
 		return err
 	}
@@ -352,6 +362,9 @@ func (m *Main) Close() error {
 	}
 	if m.Router != nil {
 		errs = append(errs, m.Router.Close(ctx))
+	}
+	if m.Inbound != nil {
+		m.Inbound.Wait()
 	}
 	if m.Dispatcher != nil {
 		errs = append(errs, m.Dispatcher.Close(ctx))

@@ -70,7 +70,7 @@ func (m *Main) planner() (*remind.Planner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &remind.Planner{Store: m.DB, Settings: m.DB, Calendar: calendar.Default(), Rules: rules, Signature: m.Config.Remind.Signature}, nil
+	return &remind.Planner{Store: m.DB, Settings: m.DB, Calendar: calendar.Default(), Rules: rules, Signature: m.Config.Signature}, nil
 }
 
 // noteCalendar logs, when the database holds no calendar, that the embedded
