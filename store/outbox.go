@@ -914,6 +914,31 @@ func (db *DB) changeWaiting(ctx context.Context, tx *sql.Tx, sel Selector, to ta
 	return n, err
 }
 
+// ReplyLatencies returns, sorted, the time from receiving each MO since
+// since to submitting its reply (the reply keyed reply/<MO id>, see
+// package inbound), and how many MO arrived since then. It reads them all:
+// it is meant for benchmarks and reports.
+func (db *DB) ReplyLatencies(ctx context.Context, since time.Time) ([]time.Duration, int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM messages WHERE direction = 'mo' AND created_at >= ?"), ms(since)).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.db.QueryContext(ctx, db.q("ReplyLatencies"), ms(since))
+	if err != nil {
+		return nil, n, err
+	}
+	defer rows.Close()
+	var out []time.Duration
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, n, err
+		}
+		out = append(out, time.Duration(d)*time.Millisecond)
+	}
+	return out, n, rows.Err()
+}
+
 // QueueToSubmit returns, for the MT messages of priority p queued since
 // since and submitted, the given quantiles (0 to 1) of the time from
 // queueing (created_at) to the stored submission (submitted_at), and how

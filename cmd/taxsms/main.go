@@ -69,7 +69,8 @@ Commands:
   keygen    print a fresh data key and lookup key for the configuration
   smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
   bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path,
-            "bench remind [--taxpayers N]" plans and queues the reminders of a city; each ends with a JSON line
+            "bench remind [--taxpayers N]" plans and queues the reminders of a city,
+            "bench inbound [--rate R] [--duration D]" answers MO at a rate; each ends with a JSON line
   version   print the version
 
 Run "taxsms <command> --help" for the flags of a command.

@@ -129,3 +129,11 @@ UPDATE contacts SET failures = failures + ? WHERE id IN (/*rows*/?/*end*/);
 
 -- name: DeletePendingReceipts
 DELETE FROM receipts_pending WHERE id IN (/*rows*/?/*end*/);
+
+-- name: ReplyLatencies
+-- For the MO received since a time, the time from receiving each to
+-- submitting its reply (key reply/<MO id>); MO not yet answered are left out.
+SELECT r.submitted_at - m.created_at FROM messages m
+JOIN messages r ON r.idempotency_key = 'reply/' || CAST(m.id AS TEXT)
+WHERE m.direction = 'mo' AND m.created_at >= ? AND r.submitted_at <> 0
+ORDER BY 1;
