@@ -160,7 +160,9 @@ func runBenchInbound(ctx context.Context, args, environ []string, stdout, stderr
 	}
 	res.Answered = len(lat)
 	if len(lat) > 0 {
-		q := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond) }
+		q := func(p float64) float64 {
+			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
+		}
 		res.P50MS, res.P99MS, res.MaxMS = q(0.50), q(0.99), q(1)
 	}
 	res.PeakRSSMB = peakRSSMB()
