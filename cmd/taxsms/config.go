@@ -75,6 +75,9 @@ type Config struct {
 		// RateLimit is how many messages a minute a number may send and be
 		// answered (default 10); the next gets one reply saying so.
 		RateLimit int `toml:"rate_limit"`
+		// Keywords is a file of keywords ("intent word" a line) replacing
+		// the embedded ones; "" keeps those.
+		Keywords string `toml:"keywords"`
 	} `toml:"inbound"`
 	// Remind holds the automatic reminders' settings.
 	Remind struct {
@@ -226,6 +229,7 @@ func (c *Config) settings() []setting {
 		{key: "retention.audit_days", help: "days audit records are kept (at least 184)", value: (*intValue)(&c.Retention.AuditDays)},
 		{key: "retention.message_days", help: "days the text of messages is kept (at least 184); the record of each message stays", value: (*intValue)(&c.Retention.MessageDays)},
 		{key: "signature", help: "signature in front of every automatic message (reminders, replies), as filed with the carriers", value: (*stringValue)(&c.Signature)},
+		{key: "inbound.keywords", help: "file of the SMS keywords (\"intent word\" a line) replacing the built-in ones", value: (*stringValue)(&c.Inbound.Keywords)},
 		{key: "inbound.rate_limit", help: "messages a minute a number may send and be answered; the next gets one reply saying so", value: (*intValue)(&c.Inbound.RateLimit)},
 		{key: "remind.rules", help: "reminder rules that run, comma-separated: before_deadline, after_deadline, unpaid_tax, failed_deduction", value: (*stringValue)(&c.Remind.Rules)},
 		{key: "remind.days", help: "working days before a filing deadline on which taxpayers are reminded, comma-separated", value: (*stringValue)(&c.Remind.Days)},

@@ -254,7 +254,9 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if m.MO == nil {
-		m.Inbound = &inbound.Service{Store: m.DB, Signature: m.Config.Signature, Limit: m.Config.Inbound.RateLimit, Logger: m.Logger}
+		if err := m.openInbound(); err != nil {
+			return err
+		}
 		m.MO = m.Inbound
 	}
 	m.Dispatcher = &dispatch.Dispatcher{DB: m.DB, MO: m.MO, Logger: m.Logger,
@@ -297,6 +299,24 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("http.addr %s: %w", m.Config.HTTP.Addr, err)
 	}
 	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine(), "node", m.Config.Node, "links", len(m.Config.Links))
+	return nil
+}
+
+// openInbound makes the service that answers taxpayers' texts.
+func (m *Main) openInbound() error {
+	keywords := inbound.DefaultKeywords()
+	if path := m.Config.Inbound.Keywords; path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("inbound.keywords: %w", err)
+		}
+		defer f.Close()
+		if keywords, err = inbound.Parse(f); err != nil {
+			return fmt.Errorf("inbound.keywords %s: %w", path, err)
+		}
+	}
+	m.Inbound = &inbound.Service{Store: m.DB, Classifier: inbound.NewClassifier(keywords), Signature: m.Config.Signature,
+		Limit: m.Config.Inbound.RateLimit, Logger: m.Logger}
 	return nil
 }
 
