@@ -104,7 +104,7 @@ var questions = []struct {
 	{"12366人工几点上班", idHotline},
 	{"怎么打印完税证明", idTaxCertificate},
 	{"  个税　汇算！！什么时候？？ ", idAnnualIIT},
-	{"个税汇算甚么时候办", idAnnualIIT}, // typo: 甚么
+	{"个税汇算甚么时候办", idAnnualIIT},   // typo: 甚么
 	{"电子税物局密码忘了", idETBPassword}, // typo: 税物
 }
 
