@@ -58,10 +58,10 @@ func (e *Entry) Validate() error {
 			continue
 		}
 		if n := utf8.RuneCountInString(k); n > MaxKeyword {
-			return taxsms.Invalid("keywords", "%q has %d characters, at most %d", k, n, MaxKeyword)
+			return taxsms.Invalid("keywords", "%q: %d characters, at most %d", k, n, MaxKeyword)
 		}
 		if strings.ContainsAny(k, ",，、;；|") {
-			return taxsms.Invalid("keywords", "%q holds a separator", k)
+			return taxsms.Invalid("keywords", "%q: holds a separator", k)
 		}
 		kws = append(kws, k)
 	}
