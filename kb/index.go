@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -57,11 +58,18 @@ type Options struct {
 type Index struct {
 	threshold float64
 	entries   []Entry
-	keywords  [][]string // normalised, spaces removed, per entry
+	keywords  map[string][]kwRef // by the first two characters of the keyword
 	postings  map[string][]posting
 	idf       map[string]float64
 	unseen    float64      // weight of a term no entry has
 	norm      [][2]float64 // per entry: norm of bigram+word terms, of all terms
+}
+
+// kwRef is one keyword of an entry, normalised and without spaces.
+type kwRef struct {
+	doc int32
+	i   int // in the entry's Keywords
+	kw  string
 }
 
 type posting struct {
@@ -73,7 +81,8 @@ type posting struct {
 // their ids need not be unique, but Match reports the first of equal
 // scores by the order given.
 func NewIndex(entries []Entry, opt Options) *Index {
-	ix := &Index{threshold: opt.Threshold, postings: make(map[string][]posting), idf: make(map[string]float64)}
+	ix := &Index{threshold: opt.Threshold, postings: make(map[string][]posting), idf: make(map[string]float64),
+		keywords: make(map[string][]kwRef)}
 	if ix.threshold <= 0 {
 		ix.threshold = DefaultThreshold
 	}
@@ -89,16 +98,13 @@ func NewIndex(entries []Entry, opt Options) *Index {
 		for t := range tf {
 			df[t]++
 		}
-		var kws []string
-		for _, k := range e.Keywords {
+		for i, k := range e.Keywords {
 			if n := strings.ReplaceAll(Normalize(k), " ", ""); utf8.RuneCountInString(n) >= 2 {
-				kws = append(kws, n)
-			} else {
-				kws = append(kws, "")
+				p := prefix2(n)
+				ix.keywords[p] = append(ix.keywords[p], kwRef{int32(len(ix.entries)), i, n})
 			}
 		}
 		ix.entries = append(ix.entries, e)
-		ix.keywords = append(ix.keywords, kws)
 		docs = append(docs, tf)
 	}
 	n := float64(len(docs))
@@ -168,7 +174,8 @@ func (ix *Index) Top(text string, n int) []Match {
 	if short {
 		space = 1
 	}
-	dots := make(map[int32]float64)
+	sc := ix.scratch()
+	defer scratchPool.Put(sc)
 	var qn float64
 	for t, c := range tf {
 		if isUnigram(t) && !short {
@@ -177,53 +184,104 @@ func (ix *Index) Top(text string, n int) []Match {
 		w := ix.weight(t, c)
 		qn += w * w
 		for _, p := range ix.postings[t] {
-			dots[p.doc] += w * float64(p.w)
+			if sc.dots[p.doc] == 0 {
+				sc.touched = append(sc.touched, p.doc)
+			}
+			sc.dots[p.doc] += w * float64(p.w)
 		}
 	}
-	if qn == 0 || len(dots) == 0 {
+	if qn == 0 || len(sc.touched) == 0 {
 		return nil
 	}
 	qn = math.Sqrt(qn)
+
+	// The keywords found in the text, by entry.
 	flat := strings.ReplaceAll(norm, " ", "")
+	hits := make(map[int32][]int)
+	for i := range flat {
+		for _, k := range ix.keywords[prefix2(flat[i:])] {
+			if strings.HasPrefix(flat[i:], k.kw) && !slices.Contains(hits[k.doc], k.i) {
+				hits[k.doc] = append(hits[k.doc], k.i)
+			}
+		}
+	}
+
+	// The n best, kept sorted by score, then by order in the index.
 	type scored struct {
 		doc   int32
 		score float64
-		hits  []string
 	}
-	all := make([]scored, 0, len(dots))
-	for d, dot := range dots {
+	best := make([]scored, 0, n+1)
+	for _, d := range sc.touched {
 		dn := ix.norm[d][space]
-		if dn == 0 {
+		if dn == 0 || sc.dots[d] <= 0 {
 			continue
 		}
-		s := min(dot/(qn*dn), 1)
-		var hits []string
-		for i, k := range ix.keywords[d] {
-			if k != "" && strings.Contains(flat, k) {
-				hits = append(hits, ix.entries[d].Keywords[i])
+		s := min(sc.dots[d]/(qn*dn), 1)
+		if k := len(hits[d]); k > 0 {
+			s += (1 - s) * keywordBoost * (1 - math.Pow(0.5, float64(k)))
+		}
+		better := func(a scored) bool { return a.score < s || a.score == s && a.doc > d }
+		if len(best) == n && !better(best[n-1]) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(best, scored{d, s}, func(a, b scored) int {
+			if better(a) {
+				return 1
 			}
-		}
-		if len(hits) > 0 {
-			s += (1 - s) * keywordBoost * (1 - math.Pow(0.5, float64(len(hits))))
-		}
-		all = append(all, scored{d, s, hits})
-	}
-	slices.SortFunc(all, func(a, b scored) int {
-		switch {
-		case a.score > b.score:
 			return -1
-		case a.score < b.score:
-			return 1
+		})
+		best = slices.Insert(best, i, scored{d, s})
+		if len(best) > n {
+			best = best[:n]
 		}
-		return int(a.doc - b.doc)
-	})
-	out := make([]Match, 0, min(n, len(all)))
-	for _, s := range all[:min(n, len(all))] {
-		e := ix.entries[s.doc]
+	}
+	out := make([]Match, 0, len(best))
+	for _, b := range best {
+		e := ix.entries[b.doc]
 		e.Keywords = slices.Clone(e.Keywords)
-		out = append(out, Match{Entry: e, Score: s.score, Keywords: s.hits})
+		var found []string
+		slices.Sort(hits[b.doc])
+		for _, i := range hits[b.doc] {
+			found = append(found, e.Keywords[i])
+		}
+		out = append(out, Match{Entry: e, Score: b.score, Keywords: found})
 	}
 	return out
+}
+
+// scratch holds the dot products of one Top call.
+type scratch struct {
+	dots    []float64 // by entry
+	touched []int32   // entries with a dot product, in the order first met
+}
+
+var scratchPool sync.Pool
+
+// scratch returns a clean scratch for the index's entries; put it back in
+// scratchPool when done.
+func (ix *Index) scratch() *scratch {
+	sc, _ := scratchPool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	for _, d := range sc.touched {
+		if int(d) < len(sc.dots) {
+			sc.dots[d] = 0
+		}
+	}
+	sc.touched = sc.touched[:0]
+	if len(sc.dots) < len(ix.entries) {
+		sc.dots = make([]float64, len(ix.entries))
+	}
+	return sc
+}
+
+// prefix2 returns the first two characters of s (fewer if s is shorter).
+func prefix2(s string) string {
+	_, a := utf8.DecodeRuneInString(s)
+	_, b := utf8.DecodeRuneInString(s[a:])
+	return s[:a+b]
 }
 
 // filler are words that say little about which question is asked.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"taxsms/kb"
@@ -185,6 +186,29 @@ func TestIndex_Options(t *testing.T) {
 	if got := kb.NewIndex(nil, kb.Options{}).Threshold(); got != kb.DefaultThreshold {
 		t.Errorf("Threshold = %v, want %v", got, kb.DefaultThreshold)
 	}
+}
+
+// TestIndex_Concurrent matches from several goroutines over two indexes
+// of different sizes, which share scratch space.
+func TestIndex_Concurrent(t *testing.T) {
+	small, big := kb.NewIndex(kb.Default(), kb.Options{}), kb.NewIndex(bigKB(300), kb.Options{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			ix := small
+			if g%2 == 1 {
+				ix = big
+			}
+			for i := range 200 {
+				q := questions[(i+g)%len(questions)]
+				if m, ok := ix.Match(q.text); !ok || m.Entry.ID != q.want && ix == small {
+					t.Errorf("Match(%q) = %d (ok %v), want %d", q.text, m.Entry.ID, ok, q.want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // bigKB returns n entries: the default ones and generated variations of
