@@ -170,6 +170,16 @@ func TestIndex_Top(t *testing.T) {
 	}
 }
 
+func TestIndex_Ties(t *testing.T) {
+	a := kb.Entry{ID: 7, Question: "印花税怎么申报？", Answer: "甲", Enabled: true}
+	b := a
+	b.ID, b.Answer = 3, "乙"
+	top := kb.NewIndex([]kb.Entry{a, b}, kb.Options{}).Top("印花税申报", 2)
+	if len(top) != 2 || top[0].Entry.ID != 7 || top[1].Entry.ID != 3 || top[0].Score != top[1].Score {
+		t.Errorf("Top = %+v, want both, equal, in the order given", top)
+	}
+}
+
 func TestIndex_Options(t *testing.T) {
 	entries := kb.Default()
 	entries[idStampDuty-1].Enabled = false
