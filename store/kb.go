@@ -186,7 +186,9 @@ func (db *DB) DeleteKBEntry(ctx context.Context, id int64) error {
 // differs, each write audited as by CreateKBEntry and UpdateKBEntry. Entry
 // ids given are ignored. The first invalid entry (EINVALID), a question
 // given twice (ECONFLICT) or an error from the sequence writes nothing. It
-// needs what the other writes need.
+// needs what the other writes need. Each entry costs a look-up and at most
+// one write: it is meant for the hundreds or few thousands of entries of a
+// knowledge base, not for bulk data.
 func (db *DB) UpsertKBEntries(ctx context.Context, entries iter.Seq2[*kb.Entry, error]) (Upserted, error) {
 	var n Upserted
 	if err := requireKBWrite(ctx); err != nil {
