@@ -146,6 +146,7 @@ var columns = [...][]column{
 		dReference: {name: "reference", aliases: []string{"流水号", "扣款流水号", "交易流水号", "银行流水号"}, required: true},
 		dAt:        {name: "at", aliases: []string{"扣款时间", "扣款日期", "时间", "time"}, required: true},
 	},
+	FAQ: faqColumns,
 }
 
 // ErrorHeader is the header of the column that a rejects file adds. A

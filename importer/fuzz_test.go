@@ -10,6 +10,7 @@ import (
 
 	"taxsms"
 	"taxsms/importer"
+	"taxsms/kb"
 	"taxsms/store"
 )
 
@@ -48,6 +49,9 @@ func (f fakeStore) UpsertPayments(_ context.Context, s iter.Seq2[*taxsms.Payment
 	return consume(f.t, s)
 }
 func (f fakeStore) UpsertDeductions(_ context.Context, s iter.Seq2[*taxsms.Deduction, error]) (store.Upserted, error) {
+	return consume(f.t, s)
+}
+func (f fakeStore) UpsertKBEntries(_ context.Context, s iter.Seq2[*kb.Entry, error]) (store.Upserted, error) {
 	return consume(f.t, s)
 }
 

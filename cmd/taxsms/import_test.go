@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"taxsms/kb"
 	"taxsms/pii"
 )
 
@@ -44,6 +46,31 @@ func TestImport_TaxData(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "1 unchanged") {
 			t.Errorf("import %s again: %s, want 1 unchanged", kind, out.String())
+		}
+	}
+}
+
+// TestImport_FAQ loads the built-in knowledge base with "taxsms import faq
+// :default", then a file of the operator's, each twice.
+func TestImport_FAQ(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"TAXSMS_DATABASE=sqlite:" + filepath.Join(dir, "t.db"), "TAXSMS_SECRET_KEYS=1:" + pii.NewKey(), "TAXSMS_SECRET_LOOKUP_KEY=" + pii.NewKey()}
+	path := filepath.Join(dir, "faq.csv")
+	if err := os.WriteFile(path, []byte("问题,答案,关键词,分类\n城建税税率是多少？,市区7%，县城镇5%，其他1%。,城建税、城市维护建设税,其他\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ file, first, again string }{
+		{":default", fmt.Sprintf("%[1]d rows: %[1]d inserted", len(kb.Default())), fmt.Sprintf("%d unchanged", len(kb.Default()))},
+		{path, "1 rows: 1 inserted", "1 unchanged"},
+	} {
+		for _, want := range []string{c.first, c.again} {
+			var out bytes.Buffer
+			if err := Run(context.Background(), []string{"import", "faq", c.file}, env, &out, &out); err != nil {
+				t.Fatalf("import faq %s: %v\n%s", c.file, err, out.String())
+			}
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("import faq %s: %s, want %q", c.file, out.String(), want)
+			}
 		}
 	}
 }
