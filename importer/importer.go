@@ -1,6 +1,6 @@
 // Package importer loads offices, staff, taxpayers and contacts, and the tax
 // data of the core systems (filing obligations, filings, payments and
-// treasury deduction results), in bulk from the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
+// treasury deduction results) and the invoice registry, in bulk from the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
 // mark, or GB18030/GBK, detected from the first 64 KiB) and Excel .xlsx
 // (the first sheet, streamed).
 //
@@ -11,7 +11,8 @@
 // file beside the input, which can be corrected and imported as it is.
 // Rows are upserted by their natural key (office code, user login, taxpayer
 // identifier, taxpayer and contact role; taxpayer, tax type and period for
-// obligations, filings and payments; the bank's reference for deductions),
+// obligations, filings and payments; the bank's reference for deductions;
+// the code and number, or the 数电 number, for invoices),
 // so importing a file twice changes nothing the second time. Tax data names
 // its taxpayer by identifier: an identifier the store does not know makes a
 // bad row.
@@ -55,6 +56,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/invoice"
 	"taxsms/store"
 )
 
@@ -71,13 +73,14 @@ const (
 	Filings     // returns received: date and amount due
 	Payments    // payments received: date and total paid
 	Deductions  // treasury deduction results
+	Invoices    // the invoice registry that answers SMS invoice checks
 )
 
 var kindNames = [...]string{Offices: "offices", Users: "users", Taxpayers: "taxpayers", Contacts: "contacts",
-	Obligations: "obligations", Filings: "filings", Payments: "payments", Deductions: "deductions"}
+	Obligations: "obligations", Filings: "filings", Payments: "payments", Deductions: "deductions", Invoices: "invoices"}
 
 // String returns the kind's English name: offices, users, taxpayers,
-// contacts, obligations, filings, payments or deductions.
+// contacts, obligations, filings, payments, deductions or invoices.
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
 		return "Kind(" + strconv.Itoa(int(k)) + ")"
@@ -86,7 +89,7 @@ func (k Kind) String() string {
 }
 
 // ParseKind returns the Kind named s (offices, users or staff, taxpayers,
-// contacts, obligations, filings, payments, deductions, singular or plural,
+// contacts, obligations, filings, payments, deductions, invoices, singular or plural,
 // in any case), or an EINVALID error.
 func ParseKind(s string) (Kind, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -106,8 +109,10 @@ func ParseKind(s string) (Kind, error) {
 		return Payments, nil
 	case "deductions", "deduction":
 		return Deductions, nil
+	case "invoices", "invoice":
+		return Invoices, nil
 	}
-	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers, contacts, obligations, filings, payments or deductions", s)
+	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers, contacts, obligations, filings, payments, deductions or invoices", s)
 }
 
 // Columns returns the headers a file of kind k, one of the Kinds, may have: for each column,
@@ -141,6 +146,8 @@ type Store interface {
 	UpsertFilings(ctx context.Context, fs iter.Seq2[*taxsms.Filing, error]) (store.Upserted, error)
 	UpsertPayments(ctx context.Context, ps iter.Seq2[*taxsms.Payment, error]) (store.Upserted, error)
 	UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deduction, error]) (store.Upserted, error)
+
+	UpsertInvoices(ctx context.Context, rs iter.Seq2[*invoice.Record, error]) (store.Upserted, error)
 }
 
 // Options changes how File treats bad rows.
@@ -242,7 +249,7 @@ const maxMessageLines = 20
 // Report has them all). A missing file is ENOTFOUND. Any other error comes
 // from the store or the file system, and nothing was imported then either.
 func File(ctx context.Context, st Store, kind Kind, path string, opt Options) (*Report, error) {
-	if kind < Offices || kind > Deductions {
+	if kind < Offices || kind > Invoices {
 		return &Report{File: filepath.Base(path), Kind: kind}, fmt.Errorf("importer: unknown kind %d", kind)
 	}
 	r := &run{
@@ -532,6 +539,8 @@ func (r *run) pass1() error {
 			r.checkPayment(c, r.parsePayment(c))
 		case Deductions:
 			r.checkDeduction(c, r.parseDeduction(c))
+		case Invoices:
+			r.checkInvoice(c, r.parseInvoice(c))
 		}
 		r.flush(c)
 	}
@@ -575,6 +584,8 @@ func (r *run) onePass(st Store) error {
 		u, err = st.UpsertPayments(r.ctx, checkedRows(r, src, r.parsePayment, r.checkPayment))
 	case Deductions:
 		u, err = st.UpsertDeductions(r.ctx, checkedRows(r, src, r.parseDeduction, r.checkDeduction))
+	case Invoices:
+		u, err = st.UpsertInvoices(r.ctx, checkedRows(r, src, r.parseInvoice, r.checkInvoice))
 	}
 	slices.SortStableFunc(r.rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
 	if len(r.rep.Errors) > 0 {
@@ -735,6 +746,8 @@ func (r *run) duplicate(c *rowCtx, first int, key string) {
 		col, what = xPeriod, " (the same taxpayer, tax type and period)"
 	case Deductions:
 		col = dReference
+	case Invoices:
+		col, what = iNumber, " (the same code and number)"
 	}
 	c.fail(col, fmt.Sprintf("duplicate of row %d%s", first, what))
 	if !r.bad[first] {
@@ -794,6 +807,8 @@ func (r *run) pass2(st Store) error {
 		u, err = st.UpsertPayments(r.ctx, goodRows(r, r.parsePayment))
 	case Deductions:
 		u, err = st.UpsertDeductions(r.ctx, goodRows(r, r.parseDeduction))
+	case Invoices:
+		u, err = st.UpsertInvoices(r.ctx, goodRows(r, r.parseInvoice))
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", r.rep.File, err)

@@ -163,7 +163,7 @@ func (q Query) Validate() error {
 			return taxsms.Invalid("number", "a 数电 number has 20 digits")
 		}
 		if !digitalOK(q.Number) {
-			return taxsms.Invalid("number", "%s is not a 数电 number: its year %s is before 2021", q.Number, q.Number[:2])
+			return taxsms.Invalid("number", "%q: not a 数电 number: its year %s is before 2021", q.Number, q.Number[:2])
 		}
 		return nil
 	}
@@ -171,7 +171,7 @@ func (q Query) Validate() error {
 		return taxsms.Invalid("code", "an invoice code has 10 or 12 digits")
 	}
 	if why := codeProblem(q.Code); why != "" {
-		return taxsms.Invalid("code", "%s: %s", q.Code, why)
+		return taxsms.Invalid("code", "%q: %s", q.Code, why)
 	}
 	if !digits(q.Number) || len(q.Number) != 8 {
 		return taxsms.Invalid("number", "an invoice number has 8 digits")
