@@ -65,7 +65,7 @@ func Parse(text string) (Query, error) {
 			n := skipLabel(b[i:])
 			if n == 0 {
 				r, _ := utf8.DecodeRune(b[i:])
-				return Query{}, parseError("text", fmt.Sprintf("unexpected %q: send FP, the code and the number", r),
+				return Query{}, parseError("text", fmt.Sprintf("unexpected %q", r),
 					fmt.Sprintf("无法识别“%c”。", r))
 			}
 			i += n
