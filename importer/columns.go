@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/invoice"
 )
 
 var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
@@ -79,6 +80,17 @@ const (
 	dAt
 )
 
+const (
+	iCode = iota
+	iNumber
+	iKind
+	iStatus
+	iSellerName
+	iSellerID
+	iIssuedOn
+	iAmount
+)
+
 // The key columns of every kind of tax data.
 var (
 	colTaxpayer = column{name: "identifier", aliases: []string{"纳税人识别号", "统一社会信用代码", "社会信用代码", "识别号", "taxpayer"}, required: true, field: "taxpayer"}
@@ -147,6 +159,16 @@ var columns = [...][]column{
 		dAt:        {name: "at", aliases: []string{"扣款时间", "扣款日期", "时间", "time"}, required: true},
 	},
 	FAQ: faqColumns,
+	Invoices: {
+		iCode:       {name: "code", aliases: []string{"发票代码", "代码", "invoice_code"}},
+		iNumber:     {name: "number", aliases: []string{"发票号码", "数电票号码", "号码", "invoice_number"}, required: true},
+		iKind:       {name: "kind", aliases: []string{"发票种类", "发票类型", "票种", "type"}},
+		iStatus:     {name: "status", aliases: []string{"发票状态", "状态"}, required: true},
+		iSellerName: {name: "seller_name", aliases: []string{"销售方名称", "销方名称", "开票方名称", "seller"}, required: true},
+		iSellerID:   {name: "seller_id", aliases: []string{"销售方纳税人识别号", "销方识别号", "销售方识别号", "销售方统一社会信用代码"}},
+		iIssuedOn:   {name: "issued_on", aliases: []string{"开票日期", "issued", "issue_date"}, required: true},
+		iAmount:     {name: "amount", aliases: []string{"价税合计", "价税合计金额", "金额", "total"}},
+	},
 }
 
 // ErrorHeader is the header of the column that a rejects file adds. A
@@ -260,6 +282,30 @@ var (
 		[2]string{"失败", string(taxsms.DeductionFailed)},
 	).alias("扣款成功", string(taxsms.DeductionOK)).alias("扣款失败", string(taxsms.DeductionFailed)).
 		alias("ok", string(taxsms.DeductionOK)).alias("fail", string(taxsms.DeductionFailed))
+	invoiceStatuses = newEnum(
+		[2]string{"正常", string(invoice.StatusValid)},
+		[2]string{"作废", string(invoice.StatusVoid)},
+		[2]string{"红冲", string(invoice.StatusReversed)},
+		[2]string{"异常", string(invoice.StatusAbnormal)},
+	).alias("有效", string(invoice.StatusValid)).alias("已作废", string(invoice.StatusVoid)).
+		alias("已红冲", string(invoice.StatusReversed)).alias("全额红冲", string(invoice.StatusReversed)).
+		alias("red-reversed", string(invoice.StatusReversed)).alias("异常凭证", string(invoice.StatusAbnormal))
+	invoiceKinds = newEnum(
+		[2]string{"增值税专用发票", string(invoice.KindSpecial)},
+		[2]string{"增值税普通发票", string(invoice.KindOrdinary)},
+		[2]string{"货物运输业增值税专用发票", string(invoice.KindFreight)},
+		[2]string{"增值税普通发票（卷式）", string(invoice.KindRoll)},
+		[2]string{"增值税电子专用发票", string(invoice.KindESpecial)},
+		[2]string{"增值税电子普通发票", string(invoice.KindEOrdinary)},
+		[2]string{"通行费电子普通发票", string(invoice.KindToll)},
+		[2]string{"机动车销售统一发票", string(invoice.KindMotor)},
+		[2]string{"通用发票", string(invoice.KindGeneral)},
+		[2]string{"数电票（增值税专用发票）", string(invoice.KindDigitalSpecial)},
+		[2]string{"数电票（普通发票）", string(invoice.KindDigitalOrdinary)},
+		[2]string{"数电票", string(invoice.KindDigital)},
+		[2]string{"其他", string(invoice.KindOther)},
+	).alias("数电专票", string(invoice.KindDigitalSpecial)).alias("数电普票", string(invoice.KindDigitalOrdinary)).
+		alias("全电发票", string(invoice.KindDigital)).alias("增值税普通发票(卷式)", string(invoice.KindRoll))
 	booleans = func() enum {
 		e := newEnum([2]string{"是", "true"}, [2]string{"否", "false"}).
 			alias("yes", "true").alias("no", "false").alias("1", "true").alias("0", "false").

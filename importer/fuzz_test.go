@@ -10,6 +10,7 @@ import (
 
 	"taxsms"
 	"taxsms/importer"
+	"taxsms/invoice"
 	"taxsms/kb"
 	"taxsms/store"
 )
@@ -54,6 +55,9 @@ func (f fakeStore) UpsertDeductions(_ context.Context, s iter.Seq2[*taxsms.Deduc
 func (f fakeStore) UpsertKBEntries(_ context.Context, s iter.Seq2[*kb.Entry, error]) (store.Upserted, error) {
 	return consume(f.t, s)
 }
+func (f fakeStore) UpsertInvoices(_ context.Context, s iter.Seq2[*invoice.Record, error]) (store.Upserted, error) {
+	return consume(f.t, s)
+}
 
 // consume reads a sequence as a store would, failing the test on a row
 // that does not validate.
@@ -76,7 +80,7 @@ func consume[T interface{ Validate() error }](t *testing.T, s iter.Seq2[T, error
 // import is EINVALID.
 func FuzzFile_TaxData(f *testing.F) {
 	for _, name := range []string{"obligations.csv", "obligations_bad.csv", "filings.csv", "filings_bad.csv",
-		"payments.csv", "payments_bad.csv", "deductions.csv", "deductions_bad.csv"} {
+		"payments.csv", "payments_bad.csv", "deductions.csv", "deductions_bad.csv", "invoices.csv", "invoices_bad.csv"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -84,7 +88,7 @@ func FuzzFile_TaxData(f *testing.F) {
 		f.Add(b, false)
 		f.Add(b, true)
 	}
-	kinds := []importer.Kind{importer.Obligations, importer.Filings, importer.Payments, importer.Deductions}
+	kinds := []importer.Kind{importer.Obligations, importer.Filings, importer.Payments, importer.Deductions, importer.Invoices}
 	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "data.csv")

@@ -1,7 +1,7 @@
 // Package importer loads offices, staff, taxpayers and contacts, the
-// knowledge base of tax questions (kind faq), and the tax data of the core
-// systems (filing obligations, filings, payments and
-// treasury deduction results), in bulk from the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
+// knowledge base of tax questions (kind faq), the tax data of the core
+// systems (filing obligations, filings, payments and treasury deduction
+// results) and the invoice registry, in bulk from the files a tax bureau keeps: CSV (UTF-8 with or without a byte order
 // mark, or GB18030/GBK, detected from the first 64 KiB) and Excel .xlsx
 // (the first sheet, streamed).
 //
@@ -12,7 +12,8 @@
 // file beside the input, which can be corrected and imported as it is.
 // Rows are upserted by their natural key (office code, user login, taxpayer
 // identifier, taxpayer and contact role; taxpayer, tax type and period for
-// obligations, filings and payments; the bank's reference for deductions),
+// obligations, filings and payments; the bank's reference for deductions;
+// the code and number, or the 数电 number, for invoices),
 // so importing a file twice changes nothing the second time. Knowledge base
 // entries (kind faq) are upserted by their question. Tax data names
 // its taxpayer by identifier: an identifier the store does not know makes a
@@ -57,6 +58,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/invoice"
 	"taxsms/kb"
 	"taxsms/store"
 )
@@ -75,14 +77,15 @@ const (
 	Payments    // payments received: date and total paid
 	Deductions  // treasury deduction results
 	FAQ         // the knowledge base of tax questions (kb.Entry)
+	Invoices    // the invoice registry that answers SMS invoice checks
 )
 
 var kindNames = [...]string{Offices: "offices", Users: "users", Taxpayers: "taxpayers", Contacts: "contacts",
 	Obligations: "obligations", Filings: "filings", Payments: "payments", Deductions: "deductions",
-	FAQ: "faq"}
+	FAQ: "faq", Invoices: "invoices"}
 
 // String returns the kind's English name: offices, users, taxpayers,
-// contacts, obligations, filings, payments, deductions or faq.
+// contacts, obligations, filings, payments, deductions, faq or invoices.
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
 		return "Kind(" + strconv.Itoa(int(k)) + ")"
@@ -91,7 +94,7 @@ func (k Kind) String() string {
 }
 
 // ParseKind returns the Kind named s (offices, users or staff, taxpayers,
-// contacts, obligations, filings, payments, deductions, singular or plural;
+// contacts, obligations, filings, payments, deductions, invoices, singular or plural;
 // faq or kb; in any case), or an EINVALID error.
 func ParseKind(s string) (Kind, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -113,8 +116,10 @@ func ParseKind(s string) (Kind, error) {
 		return Deductions, nil
 	case "faq", "kb":
 		return FAQ, nil
+	case "invoices", "invoice":
+		return Invoices, nil
 	}
-	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers, contacts, obligations, filings, payments, deductions or faq", s)
+	return 0, taxsms.Errorf(taxsms.EINVALID, "kind %q: want offices, users, taxpayers, contacts, obligations, filings, payments, deductions, faq or invoices", s)
 }
 
 // Columns returns the headers a file of kind k, one of the Kinds, may have: for each column,
@@ -150,6 +155,7 @@ type Store interface {
 	UpsertDeductions(ctx context.Context, ds iter.Seq2[*taxsms.Deduction, error]) (store.Upserted, error)
 
 	UpsertKBEntries(ctx context.Context, es iter.Seq2[*kb.Entry, error]) (store.Upserted, error)
+	UpsertInvoices(ctx context.Context, rs iter.Seq2[*invoice.Record, error]) (store.Upserted, error)
 }
 
 // Options changes how File treats bad rows.
@@ -543,6 +549,8 @@ func (r *run) pass1() error {
 			r.checkDeduction(c, r.parseDeduction(c))
 		case FAQ:
 			r.checkFAQ(c, r.parseFAQ(c))
+		case Invoices:
+			r.checkInvoice(c, r.parseInvoice(c))
 		}
 		r.flush(c)
 	}
@@ -588,6 +596,8 @@ func (r *run) onePass(st Store) error {
 		u, err = st.UpsertDeductions(r.ctx, checkedRows(r, src, r.parseDeduction, r.checkDeduction))
 	case FAQ:
 		u, err = st.UpsertKBEntries(r.ctx, checkedRows(r, src, r.parseFAQ, r.checkFAQ))
+	case Invoices:
+		u, err = st.UpsertInvoices(r.ctx, checkedRows(r, src, r.parseInvoice, r.checkInvoice))
 	}
 	slices.SortStableFunc(r.rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
 	if len(r.rep.Errors) > 0 {
@@ -748,6 +758,8 @@ func (r *run) duplicate(c *rowCtx, first int, key string) {
 		col, what = xPeriod, " (the same taxpayer, tax type and period)"
 	case Deductions:
 		col = dReference
+	case Invoices:
+		col, what = iNumber, " (the same code and number)"
 	}
 	c.fail(col, fmt.Sprintf("duplicate of row %d%s", first, what))
 	if !r.bad[first] {
@@ -809,6 +821,8 @@ func (r *run) pass2(st Store) error {
 		u, err = st.UpsertDeductions(r.ctx, goodRows(r, r.parseDeduction))
 	case FAQ:
 		u, err = st.UpsertKBEntries(r.ctx, goodRows(r, r.parseFAQ))
+	case Invoices:
+		u, err = st.UpsertInvoices(r.ctx, goodRows(r, r.parseInvoice))
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", r.rep.File, err)

@@ -298,8 +298,8 @@ func TestParseKind(t *testing.T) {
 			t.Errorf("ParseKind(%q) = %v, %v", k.String(), got, err)
 		}
 	}
-	if _, err := importer.ParseKind("invoices"); taxsms.ErrorCode(err) != taxsms.EINVALID {
-		t.Errorf("ParseKind(invoices) error = %v, want EINVALID", err)
+	if _, err := importer.ParseKind("receipts"); taxsms.ErrorCode(err) != taxsms.EINVALID {
+		t.Errorf("ParseKind(receipts) error = %v, want EINVALID", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/invoice"
 )
 
 // chinaTime is China Standard Time, the default zone of deduction times.
@@ -205,3 +206,32 @@ func (r *run) parseDeduction(c *rowCtx) *taxsms.Deduction {
 }
 
 func (r *run) checkDeduction(c *rowCtx, d *taxsms.Deduction) { r.dup(c, d.Reference) }
+
+// invoiceKey is the key of an invoice row for duplicate detection.
+func invoiceKey(r *invoice.Record) string { return r.Code + "\x00" + r.Number }
+
+func (r *run) parseInvoice(c *rowCtx) *invoice.Record {
+	rec := &invoice.Record{
+		Code:       excelNumber(c.get(iCode)),
+		Number:     excelNumber(c.get(iNumber)),
+		Kind:       invoice.Kind(c.enum(iKind, invoiceKinds, "")),
+		SellerName: c.get(iSellerName),
+		SellerID:   normalIdentifier(c.get(iSellerID)),
+		IssuedOn:   c.date(iIssuedOn),
+		Amount:     c.amount(iAmount),
+	}
+	rec.Status = invoice.StatusValid // until the cell is read; so that Validate goes on
+	if c.required(iStatus) {
+		if v := c.enum(iStatus, invoiceStatuses, ""); v != "" {
+			rec.Status = invoice.Status(v)
+		}
+	}
+	if err := rec.Validate(); err != nil {
+		c.domain(err)
+	}
+	return rec
+}
+
+func (r *run) checkInvoice(c *rowCtx, rec *invoice.Record) {
+	r.dupShown(c, invoiceKey(rec), rec.Number)
+}

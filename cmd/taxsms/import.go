@@ -13,11 +13,12 @@ import (
 
 func runImport(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
 	m := NewMain(environ, stdout, stderr)
-	fs := m.FlagSet("import offices|staff|taxpayers|contacts|obligations|filings|payments|deductions|faq FILE [flags]",
+	fs := m.FlagSet("import offices|staff|taxpayers|contacts|obligations|filings|payments|deductions|faq|invoices FILE [flags]",
 		"Imports a CSV (UTF-8 or GBK/GB18030, detected) or .xlsx file. Headers may be Chinese or English.\n"+
 			"A file with bad rows imports nothing unless -skip-invalid is given; re-importing a file changes nothing.\n"+
 			"Tax data (obligations, filings, payments, deductions) names taxpayers by identifier: import them first.\n"+
-			"faq loads knowledge base entries (问题, 答案, 关键词, 分类), upserted by question; FILE :default is the built-in FAQ.")
+			"faq loads knowledge base entries (问题, 答案, 关键词, 分类), upserted by question; FILE :default is the built-in FAQ.\n"+
+			"Invoices (the registry that answers SMS invoice checks) are known by code and number, or a 数电票 by its 20-digit number.")
 	skip := fs.Bool("skip-invalid", false, "import the good rows and write the bad ones to a rejects file beside the input")
 	rejects := fs.String("rejects", "", "where to write the rejects file (default: FILE with .rejects.csv)")
 	if len(args) < 2 {

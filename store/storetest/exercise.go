@@ -36,6 +36,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open(t)) })
 	t.Run("OfficeHours", func(t *testing.T) { testOfficeHours(t, open(t)) })
 	t.Run("KB", func(t *testing.T) { testKB(t, open(t)) })
+	t.Run("Invoice", func(t *testing.T) { testInvoice(t, open(t)) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
