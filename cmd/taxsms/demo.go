@@ -204,13 +204,15 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 		return fmt.Errorf("carrier links: %w", err)
 	}
 	start := time.Now()
-	from, err := d.someContact(ctx, m)
+	from, err := d.someContacts(ctx, m, len(demoTexts))
 	if err != nil {
 		return err
 	}
-	mo := simulator.MO{Protocol: simulator.CMPP, Account: "901234", From: from, To: "1063532123661", Text: "CX 我的税收管理员是谁"}
-	if err := d.carriers.Sim.InjectMO(ctx, mo); err != nil {
-		return fmt.Errorf("inject MO: %w", err)
+	for i, text := range demoTexts {
+		mo := simulator.MO{Protocol: simulator.CMPP, Account: "901234", From: from[i], To: "1063532123661", Text: text}
+		if err := d.carriers.Sim.InjectMO(ctx, mo); err != nil {
+			return fmt.Errorf("inject MO: %w", err)
+		}
 	}
 	fmt.Fprintf(d.Stdout, "sending %d reminders through the simulated carriers: %d before the filing deadline, %d after it, %d of unpaid tax, %d of failed deductions\n",
 		sum.Sent, sum.Reminders["before_deadline"], sum.Reminders["after_deadline"], sum.Reminders["unpaid_tax"], sum.Reminders["failed_deduction"])
@@ -231,7 +233,7 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 		// carrier id, which the store drops as a duplicate: wait for the MO
 		// a few seconds only.
 		// Each MO is answered by one reply, which settles too.
-		if sum.Delivered+sum.Failed >= sum.Sent+sum.MO && (sum.MO > 0 || time.Since(start) > 5*time.Second) {
+		if sum.Delivered+sum.Failed >= sum.Sent+sum.MO && (sum.MO >= len(demoTexts) || time.Since(start) > 5*time.Second) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -269,26 +271,34 @@ func demoPeriod(cal *calendar.Calendar, today taxsms.Date) (taxsms.Period, taxsm
 	return taxsms.PeriodOf(taxsms.Monthly, taxsms.DateOf(due.Time(time.UTC).AddDate(0, -1, 1-due.Day))), due
 }
 
-// someContact returns the number of a taxpayer's active contact, for the
-// demo's MO.
-func (d *Demo) someContact(ctx context.Context, m *Main) (string, error) {
+// someContacts returns the numbers of n taxpayers' active contacts, for
+// the demo's MO.
+func (d *Demo) someContacts(ctx context.Context, m *Main, n int) ([]string, error) {
 	page, err := m.DB.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Limit: 50})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	var out []string
 	for _, tp := range page {
 		cs, err := m.DB.ListContacts(ctx, tp.ID)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, c := range cs {
-			if c.Status == taxsms.ServiceActive {
-				return c.Mobile, nil
+			if c.Status == taxsms.ServiceActive && len(out) < n {
+				out = append(out, c.Mobile)
+				break
 			}
 		}
 	}
-	return "", errors.New("no taxpayer among the first 50 has an active contact")
+	if len(out) < n {
+		return nil, fmt.Errorf("only %d of the first 50 taxpayers have an active contact, want %d", len(out), n)
+	}
+	return out, nil
 }
+
+// demoTexts are what the demo's taxpayers text: each service once.
+var demoTexts = []string{"CX 我的税收管理员是谁", "FP 3702191130 12345678", "ZX 个税汇算什么时候截止", "TS 办税服务厅排队太久", "TD"}
 
 // demoConfig returns the configuration file of a demo directory, writing one
 // with fresh keys on first use.

@@ -316,7 +316,7 @@ func (m *Main) openInbound() error {
 		}
 	}
 	m.Inbound = &inbound.Service{Store: m.DB, Classifier: inbound.NewClassifier(keywords), Signature: m.Config.Signature,
-		Limit: m.Config.Inbound.RateLimit, Logger: m.Logger}
+		Limit: m.Config.Inbound.RateLimit, Logger: m.Logger, Invoices: invoices{m.DB}, Answers: &answers{db: m.DB}}
 	return nil
 }
 
