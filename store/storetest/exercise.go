@@ -35,6 +35,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Calendar", func(t *testing.T) { testCalendar(t, open) })
 	t.Run("Retention", func(t *testing.T) { testRetention(t, open(t)) })
 	t.Run("OfficeHours", func(t *testing.T) { testOfficeHours(t, open(t)) })
+	t.Run("Ticket", func(t *testing.T) { testTicket(t, open(t)); testTicketNumbers(t, open(t)) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
