@@ -52,7 +52,7 @@ func testTicket(t *testing.T, db *store.DB) {
 	k1 := open(taxsms.TicketComplaint, cA.Mobile, tpA, b1.ID)
 	k2 := open(taxsms.TicketComplaint, "13800000002", tpB, b2.ID)
 	k3 := open(taxsms.TicketConsultation, "13800000009", nil, root.ID) // unknown sender
-	clk.Add(18 * time.Hour)                                              // 03:00 on 4 December in Shanghai
+	clk.Add(18 * time.Hour)                                            // 03:00 on 4 December in Shanghai
 	k4 := open(taxsms.TicketComplaint, cA.Mobile, tpA, b1.ID)
 	for _, tt := range []struct {
 		k    *taxsms.Ticket
