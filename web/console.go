@@ -521,6 +521,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.adminRoutes(mux)
 	c.remindRoutes(mux)
 	c.dataRoutes(mux)
+	c.ticketRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text
