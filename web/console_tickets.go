@@ -71,6 +71,7 @@ func (c *Console) handleTickets(w http.ResponseWriter, r *Request) error {
 	case "all":
 	default:
 		f.Fail("view", c.T(r, "tk.bad_view"))
+		d.View = "all"
 	}
 	if filter.Type != "" && !filter.Type.Valid() {
 		f.Fail("type", c.T(r, "tk.bad_type"))
