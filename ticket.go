@@ -88,6 +88,7 @@ type Ticket struct {
 	OfficeID   int64 // the taxpayer's office, or the city's service centre (the root office)
 	AssigneeID int64 // the staff member in charge; 0 until assigned
 	MOID       int64 // the message that opened it
+	ReplyID    int64 // the SMS that carried the answer; set by the store
 
 	Text   string
 	Answer string

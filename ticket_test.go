@@ -92,3 +92,28 @@ func TestTicketOverdue(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTicketValidate feeds texts and numbers as they arrive from handsets
+// and forms: Validate and ValidAnswer never panic, and what they accept
+// keeps to the limits.
+func FuzzTicketValidate(f *testing.F) {
+	for _, s := range []string{"投诉 办税厅排队太久", "", "  ", "\xff", strings.Repeat("税", 700)} {
+		f.Add(s, "13912345678")
+	}
+	f.Add("举报", "+86 139-1234-5678")
+	f.Fuzz(func(t *testing.T, text, mobile string) {
+		k := taxsms.Ticket{Type: taxsms.TicketReport, Mobile: mobile, OfficeID: 1, Text: text, Due: time.Unix(1, 0)}
+		if err := k.Validate(); err == nil {
+			if n := len([]rune(k.Text)); n == 0 || n > taxsms.MaxTicketText || len(k.Mobile) != 11 {
+				t.Errorf("accepted text of %d characters, number %q", n, k.Mobile)
+			}
+		} else if taxsms.ErrorCode(err) != taxsms.EINVALID {
+			t.Errorf("error %v is not EINVALID", err)
+		}
+		if a, err := taxsms.ValidAnswer(text); err == nil {
+			if n := len([]rune(a)); n == 0 || n > taxsms.MaxAnswerChars {
+				t.Errorf("accepted an answer of %d characters", n)
+			}
+		}
+	})
+}

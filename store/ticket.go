@@ -55,7 +55,7 @@ func (db *DB) CreateTicket(ctx context.Context, t *taxsms.Ticket) error {
 			return err
 		}
 		t.ID, t.Number, t.Status, t.CreatedAt = id, number, taxsms.TicketOpen, now
-		t.Answer, t.AnsweredAt, t.ClosedAt = "", time.Time{}, time.Time{}
+		t.Answer, t.ReplyID, t.AnsweredAt, t.ClosedAt = "", 0, time.Time{}, time.Time{}
 		return db.appendAudit(ctx, tx, db.entry(ctx, audit.TicketOpened, ticketObject(id),
 			nil, map[string]string{"number": number, "type": string(t.Type), "office": strconv.FormatInt(t.OfficeID, 10)},
 			fmt.Sprintf("%s %s from %s", t.Type, number, taxsms.MaskMobile(t.Mobile))))
@@ -86,7 +86,7 @@ func (db *DB) scanTicket(s scanner) (*taxsms.Ticket, error) {
 	var typ, status string
 	var enc []byte
 	var due, created, answered, closed int64
-	err := s.Scan(&t.ID, &t.Number, &typ, &status, &enc, &t.TaxpayerID, &t.OfficeID, &t.AssigneeID, &t.MOID,
+	err := s.Scan(&t.ID, &t.Number, &typ, &status, &enc, &t.TaxpayerID, &t.OfficeID, &t.AssigneeID, &t.MOID, &t.ReplyID,
 		&t.Text, &t.Answer, &t.Note, &due, &created, &answered, &closed)
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (db *DB) AssignTicket(ctx context.Context, id, userID int64) error {
 // marks the ticket answered and, in the same transaction, queues the answer
 // to the sender as an SMS reply (taxsms.KindReply, interactive priority)
 // written by the actor, on behalf of the ticket's office. The ticket keeps
-// the reply's id beside the MO's, which links the two. It needs
+// the reply's id (ReplyID) beside the MO's (MOID), which links the two. It needs
 // auth.PermAnswerTickets and write scope on the ticket, and is recorded in
 // the audit archive (audit.TicketAnswered, and audit.MessageSent for the
 // reply). It returns the reply.

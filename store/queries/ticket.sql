@@ -12,7 +12,7 @@ RETURNING id;
 
 -- name: TicketColumns
 SELECT k.id, k.number, k.type, k.status, k.mobile_enc, COALESCE(k.taxpayer_id, 0), k.office_id,
-       COALESCE(k.assignee_id, 0), COALESCE(k.mo_id, 0), k.text, k.answer, k.note, k.due_at, k.created_at,
+       COALESCE(k.assignee_id, 0), COALESCE(k.mo_id, 0), COALESCE(k.reply_id, 0), k.text, k.answer, k.note, k.due_at, k.created_at,
        k.answered_at, k.closed_at
 FROM tickets k
 
@@ -33,6 +33,3 @@ UPDATE tickets SET status = 'answered', answer = ?, reply_id = ?, answered_at = 
 
 -- name: CloseTicket
 UPDATE tickets SET status = 'closed', note = ?, closed_at = ? WHERE id = ? AND status <> 'closed';
-
--- name: SelectTicketReply
-SELECT COALESCE(reply_id, 0) FROM tickets WHERE id = ?;

@@ -156,11 +156,15 @@ func testTicket(t *testing.T, db *store.DB) {
 	}
 	got, err = db.FindTicket(ctx, k1.ID)
 	must(t, err)
-	if got.Status != taxsms.TicketAnswered || got.Answer != m.Body || !got.AnsweredAt.Equal(clk.Now().Truncate(time.Millisecond)) || got.AssigneeID != other.ID {
+	if got.Status != taxsms.TicketAnswered || got.Answer != m.Body || !got.AnsweredAt.Equal(clk.Now().Truncate(time.Millisecond)) || got.AssigneeID != other.ID ||
+		got.ReplyID != reply.ID || got.MOID != k1.MOID {
 		t.Errorf("answered ticket = %+v", got)
 	}
 	_, err = db.AnswerTicket(otherCtx, k1.ID, "again")
 	wantCode(t, err, taxsms.ECONFLICT, "")
+	if again, err := db.ListMessages(ctx, taxsms.MessageFilter{Direction: taxsms.MT}); err != nil || len(again) != len(after) {
+		t.Errorf("a second answer queued a message (%v)", err)
+	}
 	// A failed answer stores nothing: the operator of branch 2 may not write k4.
 	_, err = db.AnswerTicket(authtest.Context(ctx, taxsms.RoleOperator, shibei.ID, b2.Path), k4.ID, "x")
 	wantCode(t, err, taxsms.ENOTFOUND, "")
