@@ -168,8 +168,12 @@ const (
 	ConfigChanged     Action = "config_changed"
 	KeyCreated        Action = "key_created"
 	KeyRevoked        Action = "key_revoked"
-	AuditPruned       Action = "audit_pruned"   // retention removed the oldest records
-	ContentPruned     Action = "content_pruned" // retention erased the text of old messages
+	AuditPruned       Action = "audit_pruned"    // retention removed the oldest records
+	ContentPruned     Action = "content_pruned"  // retention erased the text of old messages
+	TicketOpened      Action = "ticket_opened"   // a consultation, complaint or report received
+	TicketAssigned    Action = "ticket_assigned" // a member of staff put in charge of a ticket
+	TicketAnswered    Action = "ticket_answered" // a ticket's answer queued as an SMS reply
+	TicketClosed      Action = "ticket_closed"
 )
 
 // Actions lists every action, in a stable order (for the console's filter).
@@ -179,6 +183,7 @@ var Actions = []Action{
 	TaxpayerChanged, ContactChanged, Imported, MessageSent, MessageReceived, MessageCancelled,
 	MessageHeld, MessageReleased, Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
 	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned, ContentPruned,
+	TicketOpened, TicketAssigned, TicketAnswered, TicketClosed,
 }
 
 // Valid reports whether a is one of Actions.

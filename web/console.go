@@ -522,6 +522,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.remindRoutes(mux)
 	c.dataRoutes(mux)
 	c.selfServiceRoutes(mux)
+	c.ticketRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

@@ -107,6 +107,8 @@ var navItems = []struct {
 	{Path: "/taxpayers", Key: "nav.taxpayers", Show: canRead(auth.DataTaxpayers)},
 	{Path: "/messages", Key: "nav.messages", Show: canRead(auth.DataMessages)},
 	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
+	{Path: "/tickets", Key: "nav.tickets", Show: canRead(auth.DataTickets)},
+	{Path: "/conversations", Key: "nav.conversations", Show: canRead(auth.DataTickets)},
 	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},

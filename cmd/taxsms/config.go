@@ -78,6 +78,11 @@ type Config struct {
 		// Keywords is a file of keywords ("intent word" a line) replacing
 		// the embedded ones; "" keeps those.
 		Keywords string `toml:"keywords"`
+		// DueConsultation, DueComplaint and DueReport are the working days
+		// within which a ticket is answered (defaults 1, 5 and 5).
+		DueConsultation int `toml:"due_consultation"`
+		DueComplaint    int `toml:"due_complaint"`
+		DueReport       int `toml:"due_report"`
 	} `toml:"inbound"`
 	// Remind holds the automatic reminders' settings.
 	Remind struct {
@@ -188,6 +193,7 @@ func DefaultConfig() Config {
 	c.Retention.MessageDays = int(audit.DefaultMessageContent / audit.Day)
 	c.Signature = "【青岛税务】"
 	c.Inbound.RateLimit = 10
+	c.Inbound.DueConsultation, c.Inbound.DueComplaint, c.Inbound.DueReport = 1, 5, 5
 	c.Remind.Rules = "before_deadline,after_deadline,unpaid_tax,failed_deduction"
 	c.Remind.Days = "3,1"
 	c.Remind.Hours = "09:00-20:00"
@@ -230,6 +236,9 @@ func (c *Config) settings() []setting {
 		{key: "retention.message_days", help: "days the text of messages is kept (at least 184); the record of each message stays", value: (*intValue)(&c.Retention.MessageDays)},
 		{key: "signature", help: "signature in front of every automatic message (reminders, replies), as filed with the carriers", value: (*stringValue)(&c.Signature)},
 		{key: "inbound.keywords", help: "file of the SMS keywords (\"intent word\" a line) replacing the built-in ones", value: (*stringValue)(&c.Inbound.Keywords)},
+		{key: "inbound.due_consultation", help: "working days within which a consultation ticket is answered", value: (*intValue)(&c.Inbound.DueConsultation)},
+		{key: "inbound.due_complaint", help: "working days within which a complaint is answered", value: (*intValue)(&c.Inbound.DueComplaint)},
+		{key: "inbound.due_report", help: "working days within which a report is answered", value: (*intValue)(&c.Inbound.DueReport)},
 		{key: "inbound.rate_limit", help: "messages a minute a number may send and be answered; the next gets one reply saying so", value: (*intValue)(&c.Inbound.RateLimit)},
 		{key: "remind.rules", help: "reminder rules that run, comma-separated: before_deadline, after_deadline, unpaid_tax, failed_deduction", value: (*stringValue)(&c.Remind.Rules)},
 		{key: "remind.days", help: "working days before a filing deadline on which taxpayers are reminded, comma-separated", value: (*stringValue)(&c.Remind.Days)},

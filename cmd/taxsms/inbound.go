@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"taxsms"
+	"taxsms/calendar"
+	"taxsms/inbound"
 	"taxsms/invoice"
 	"taxsms/kb"
+	"taxsms/remind"
 	"taxsms/store"
 )
 
@@ -61,4 +66,55 @@ func (a *answers) current() *kb.Index {
 	}
 	a.index, a.built = kb.NewIndex(entries, kb.Options{}), time.Now()
 	return a.index
+}
+
+// tickets opens the tickets of taxpayers' texts: at the taxpayer's office,
+// or the city's service centre (the root office) for an unknown sender,
+// due a number of working days after today per kind.
+type tickets struct {
+	db      *store.DB
+	planner *remind.Planner // for the working-day calendar as kept in the store
+	due     map[inbound.Intent]int
+}
+
+// ticketTypes are the tickets of the intents that open one.
+var ticketTypes = map[inbound.Intent]taxsms.TicketType{inbound.Question: taxsms.TicketConsultation,
+	inbound.Complaint: taxsms.TicketComplaint, inbound.Report: taxsms.TicketReport}
+
+func (tk tickets) OpenTicket(ctx context.Context, kind inbound.Intent, m *taxsms.Message, taxpayer int64) (string, taxsms.Date, error) {
+	_, cal, err := tk.planner.Current(ctx)
+	if err != nil {
+		return "", taxsms.Date{}, err
+	}
+	office := int64(0)
+	if taxpayer != 0 {
+		t, err := tk.db.FindTaxpayer(ctx, taxpayer)
+		if err != nil {
+			return "", taxsms.Date{}, err
+		}
+		office = t.OfficeID
+	} else if office, err = tk.root(ctx); err != nil {
+		return "", taxsms.Date{}, err
+	}
+	due := cal.AddWorkdays(taxsms.DateOf(time.Now().In(calendar.Shanghai)), tk.due[kind])
+	t := &taxsms.Ticket{Type: ticketTypes[kind], Mobile: m.Mobile, TaxpayerID: taxpayer, OfficeID: office, MOID: m.ID,
+		Text: m.Body, Due: due.Time(calendar.Shanghai).Add(24*time.Hour - time.Second)}
+	if err := tk.db.CreateTicket(ctx, t); err != nil {
+		return "", taxsms.Date{}, err
+	}
+	return t.Number, due, nil
+}
+
+// root returns the city's office, at the top of the tree.
+func (tk tickets) root(ctx context.Context) (int64, error) {
+	offices, err := tk.db.ListOffices(ctx, taxsms.OfficeFilter{})
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range offices {
+		if o.ParentID == 0 {
+			return o.ID, nil
+		}
+	}
+	return 0, errors.New("no office at the top of the tree: import the offices first")
 }

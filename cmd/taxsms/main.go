@@ -315,8 +315,15 @@ func (m *Main) openInbound() error {
 			return fmt.Errorf("inbound.keywords %s: %w", path, err)
 		}
 	}
+	p, err := m.planner()
+	if err != nil {
+		return err
+	}
+	due := map[inbound.Intent]int{inbound.Question: m.Config.Inbound.DueConsultation,
+		inbound.Complaint: m.Config.Inbound.DueComplaint, inbound.Report: m.Config.Inbound.DueReport}
 	m.Inbound = &inbound.Service{Store: m.DB, Classifier: inbound.NewClassifier(keywords), Signature: m.Config.Signature,
-		Limit: m.Config.Inbound.RateLimit, Logger: m.Logger, Invoices: invoices{m.DB}, Answers: &answers{db: m.DB}}
+		Limit: m.Config.Inbound.RateLimit, Logger: m.Logger, Invoices: invoices{m.DB}, Answers: &answers{db: m.DB},
+		Tickets: tickets{db: m.DB, planner: p, due: due}}
 	return nil
 }
 
