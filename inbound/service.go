@@ -93,6 +93,37 @@ func (s *Service) HandleMO(ctx context.Context, m *taxsms.Message) {
 	}()
 }
 
+// Unanswered finds the MO a crash caught between storing and answering.
+type Unanswered interface {
+	UnansweredMO(ctx context.Context, since time.Time) ([]*taxsms.Message, error)
+}
+
+// Recover answers the MO received within the last hour that have no reply
+// (a node stopped between storing an MO and answering it), and returns how
+// many it answered. Each is answered once whatever happens: the reply's
+// key is the MO's.
+func (s *Service) Recover(ctx context.Context, st Unanswered) (int, error) {
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	mos, err := st.UnansweredMO(ctx, now.Add(-time.Hour))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range mos {
+		r, err := s.Answer(ctx, m)
+		if err != nil {
+			return n, err
+		}
+		if r != nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Wait waits until the MO being answered are answered: call it once no
 // more MO come (the links closed), before the store closes.
 func (s *Service) Wait() {

@@ -190,3 +190,26 @@ func TestService_Once(t *testing.T) {
 		t.Errorf("replies %d (%+v), want one keyed to MO %d", len(replies), replies, mo[0].ID)
 	}
 }
+
+func TestService_Recover(t *testing.T) {
+	c := newCity(t)
+	ctx := context.Background()
+	// An MO stored, then the node stopped before answering it.
+	_, _, err := c.db.StoreFragment(ctx, store.Fragment{Carrier: taxsms.CarrierMobile, Link: "cmpp-1",
+		MsgID: "LOST1", From: c.single, To: "106353212366", Text: "CX", Total: 1, Seq: 1})
+	must(t, err)
+	c.mo(t, c.shared, "BZ") // answered at once
+	c.svc.Now = time.Now
+	for run, want := range []int{1, 0} {
+		n, err := c.svc.Recover(ctx, c.db)
+		must(t, err)
+		if n != want {
+			t.Errorf("Recover run %d answered %d, want %d", run+1, n, want)
+		}
+	}
+	replies, err := c.db.ListMessages(ctx, taxsms.MessageFilter{Kind: taxsms.KindReply, Limit: 10})
+	must(t, err)
+	if len(replies) != 2 {
+		t.Errorf("%d replies, want 2: each MO answered once", len(replies))
+	}
+}

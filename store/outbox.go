@@ -914,6 +914,38 @@ func (db *DB) changeWaiting(ctx context.Context, tx *sql.Tx, sel Selector, to ta
 	return n, err
 }
 
+// UnansweredMO returns the MO received since since that have no reply
+// (keyed reply/<MO id>, see package inbound), oldest first, at most 1,000:
+// those a crash caught between storing and answering.
+func (db *DB) UnansweredMO(ctx context.Context, since time.Time) ([]*taxsms.Message, error) {
+	rows, err := db.db.QueryContext(ctx, db.q("UnansweredMO"), ms(since))
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*taxsms.Message, 0, len(ids))
+	for _, id := range ids {
+		m, err := db.FindMessage(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // ReplyLatencies returns, sorted, the time from receiving each MO since
 // since to submitting its reply (the reply keyed reply/<MO id>, see
 // package inbound), and how many MO arrived since then. It reads them all:

@@ -289,6 +289,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startSchedulers(); err != nil {
 		return err
 	}
+	if m.Inbound != nil {
+		m.recoverMO()
+	}
 	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
 		Logger: m.Logger, Version: Version()}
@@ -300,6 +303,27 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger.Info("serving", "url", m.Web.URL(), "engine", m.DB.Engine(), "node", m.Config.Node, "links", len(m.Config.Links))
 	return nil
+}
+
+// recoverMO answers, in the background and on one node (the holder of its
+// lock), the MO that a stop caught between storing and answering.
+func (m *Main) recoverMO() {
+	m.schedulers.Add(1)
+	go func() {
+		defer m.schedulers.Done()
+		ctx := context.Background()
+		lock := m.DB.Lock("inbound-recover")
+		defer lock.Release()
+		if held, err := lock.Hold(ctx); err != nil || !held {
+			return
+		}
+		n, err := m.Inbound.Recover(ctx, m.DB)
+		if err != nil {
+			m.Logger.Error("inbound: recover unanswered MO", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("inbound: answered MO left unanswered by a stop", "mo", n)
+		}
+	}()
 }
 
 // openInbound makes the service that answers taxpayers' texts.

@@ -137,3 +137,10 @@ SELECT r.submitted_at - m.created_at FROM messages m
 JOIN messages r ON r.idempotency_key = 'reply/' || CAST(m.id AS TEXT)
 WHERE m.direction = 'mo' AND m.created_at >= ? AND r.submitted_at <> 0
 ORDER BY 1;
+
+-- name: UnansweredMO
+-- MO received since a time that have no reply (key reply/<MO id>), oldest first.
+SELECT m.id FROM messages m
+WHERE m.direction = 'mo' AND m.created_at >= ?
+  AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.idempotency_key = 'reply/' || CAST(m.id AS TEXT))
+ORDER BY m.id LIMIT 1000;
