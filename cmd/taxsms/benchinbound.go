@@ -34,8 +34,9 @@ type InboundResult struct {
 }
 
 // benchTexts are what the benchmark's taxpayers text, in turn: look-ups of
-// their administrator (the store's heaviest answer) and help.
-var benchTexts = []string{"CX 我的税收管理员是谁", "ＣＸ", "帮助", "BZ"}
+// their administrator, invoice checks, questions the knowledge base
+// answers, help.
+var benchTexts = []string{"CX 我的税收管理员是谁", "FP 3702191130 12345678", "ZX 个税汇算什么时候截止", "ＣＸ", "帮助"}
 
 func runBenchInbound(ctx context.Context, args, environ []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("bench inbound", flag.ContinueOnError)
