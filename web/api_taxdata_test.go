@@ -76,6 +76,9 @@ func (f *fixture) taxDataSteps(steps map[string]walkStep) {
 		return "/api/v1/payments", fmt.Sprintf(`{"payments":[{"identifier":"%s","tax_type":"增值税","period":"2026-11","paid_on":"2026-12-12","amount_paid":"500"}]}`,
 			tps[side].Identifier)
 	}, tp}
+	steps["POST /api/v1/invoices"] = walkStep{"bulk", func(side int) (string, string) {
+		return "/api/v1/invoices", fmt.Sprintf(`{"invoices":[{"code":"3702191130","number":"%08d","status":"valid","seller_name":"青岛海纳贸易有限公司","issued_on":"2026-11-20"}]}`, side+1)
+	}, tp}
 	steps["POST /api/v1/deductions"] = walkStep{"bulk", func(side int) (string, string) {
 		return "/api/v1/deductions", fmt.Sprintf(`{"deductions":[{"reference":"WALK-%d","taxpayer_id":%d,"tax_type":"增值税","period":"2026-11","amount":"500.00","result":"failed","reason":"账户冻结","at":"2026-12-16T10:00:00+08:00"}]}`,
 			side, tps[side].ID)

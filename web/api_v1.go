@@ -82,6 +82,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "POST /api/v1/payments", Data: tp, Write: true, Handler: s.handlePostPayments},
 		{Pattern: "POST /api/v1/deductions", Data: tp, Write: true, Handler: s.handlePostDeductions},
 		{Pattern: "GET /api/v1/deductions/{reference}", Data: tp, Handler: s.handleGetDeduction},
+		{Pattern: "POST /api/v1/invoices", Data: tp, Write: true, Handler: s.handlePostInvoices},
 	}
 }
 
