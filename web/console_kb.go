@@ -52,6 +52,7 @@ type kbList struct {
 	Matches   []kb.Match
 	Passes    bool // the best match reaches the threshold
 	Threshold float64
+	Refused   string // why loading the built-in FAQ was refused
 }
 
 // kbSearch reports whether e's question, keywords or category contain q.
@@ -67,12 +68,17 @@ func (c *Console) handleKB(w http.ResponseWriter, r *Request) error {
 	if err := requireKB(r); err != nil {
 		return err
 	}
+	return c.renderKB(w, r, http.StatusOK, "")
+}
+
+// renderKB renders the list page, with refused above it if not "".
+func (c *Console) renderKB(w http.ResponseWriter, r *Request, status int, refused string) error {
 	f := newForm(r, "q", "enabled", "try")
 	stored, err := c.DB.KBEntries(r.Context())
 	if err != nil {
 		return err
 	}
-	d := &kbList{Total: len(stored), Question: f.Get("try")}
+	d := &kbList{Total: len(stored), Question: f.Get("try"), Refused: refused}
 	q, en := f.Get("q"), f.Get("enabled")
 	for i := range stored {
 		e := &stored[i]
@@ -91,7 +97,7 @@ func (c *Console) handleKB(w http.ResponseWriter, r *Request) error {
 		d.Matches = ix.Top(d.Question, kbTries)
 		_, d.Passes = ix.Match(d.Question)
 	}
-	c.render(w, r, http.StatusOK, "kb", &Page{Title: "kb.title", Form: f, Data: d})
+	c.render(w, r, status, "kb", &Page{Title: "kb.title", Form: f, Data: d})
 	return nil
 }
 
@@ -106,8 +112,11 @@ func (c *Console) handleKBDefault(w http.ResponseWriter, r *Request) error {
 			}
 		}
 	})
+	if taxsms.ErrorCode(err) == taxsms.EFORBIDDEN {
+		return c.renderKB(w, r, http.StatusForbidden, c.T(r, "kb.forbidden", taxsms.ErrorMessage(err)))
+	}
 	if err != nil {
-		return err // a branch user's EFORBIDDEN: the 403 page
+		return err
 	}
 	c.redirect(w, r, "/kb", "kb.loaded", strconv.Itoa(n.Inserted), strconv.Itoa(n.Updated))
 	return nil
@@ -146,6 +155,17 @@ func entryOf(f *Form) *kb.Entry {
 		Category: f.Get("category"), Enabled: f.Get("enabled") != ""}
 }
 
+// kbFail is failAt, but shows the store's EFORBIDDEN (a user without
+// city-wide reach) above the form as a refusal rather than as wrong input;
+// it returns the status of the page showing the form again: 403 or 400.
+func (c *Console) kbFail(r *Request, f *Form, err error) (int, error) {
+	if taxsms.ErrorCode(err) == taxsms.EFORBIDDEN {
+		f.Fail("", c.T(r, "kb.forbidden", taxsms.ErrorMessage(err)))
+		return http.StatusForbidden, nil
+	}
+	return http.StatusBadRequest, c.failAt(r, f, err)
+}
+
 // handleKBNew serves GET and POST /kb/new: a new entry.
 func (c *Console) handleKBNew(w http.ResponseWriter, r *Request) error {
 	f := newForm(r, kbFields...)
@@ -155,16 +175,18 @@ func (c *Console) handleKBNew(w http.ResponseWriter, r *Request) error {
 		return nil
 	}
 	e := entryOf(f)
-	if err := c.failWith(r, f, e.Validate()); err != nil {
+	err := c.failWith(r, f, e.Validate())
+	if err != nil {
 		return err
 	}
+	status := http.StatusBadRequest
 	if f.OK() {
-		if err := c.failAt(r, f, c.DB.CreateKBEntry(r.Context(), e)); err != nil {
+		if status, err = c.kbFail(r, f, c.DB.CreateKBEntry(r.Context(), e)); err != nil {
 			return err
 		}
 	}
 	if !f.OK() {
-		c.renderKBEntry(w, r, http.StatusBadRequest, nil, f, nil)
+		c.renderKBEntry(w, r, status, nil, f, nil)
 		return nil
 	}
 	c.redirect(w, r, "/kb/"+strconv.FormatInt(e.ID, 10), "kb.created", e.Question)
@@ -217,13 +239,14 @@ func (c *Console) handleKBEdit(w http.ResponseWriter, r *Request) error {
 	if err := c.failWith(r, f, edited.Validate()); err != nil {
 		return err
 	}
+	status := http.StatusBadRequest
 	if f.OK() {
-		if err := c.failAt(r, f, c.DB.UpdateKBEntry(r.Context(), edited)); err != nil {
+		if status, err = c.kbFail(r, f, c.DB.UpdateKBEntry(r.Context(), edited)); err != nil {
 			return err
 		}
 	}
 	if !f.OK() {
-		c.renderKBEntry(w, r, http.StatusBadRequest, e, f, nil)
+		c.renderKBEntry(w, r, status, e, f, nil)
 		return nil
 	}
 	c.redirect(w, r, "/kb/"+strconv.FormatInt(e.ID, 10), "kb.saved", edited.Question)
@@ -238,13 +261,14 @@ func (c *Console) handleKBDelete(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	del := newForm(r, "confirm")
+	status := http.StatusBadRequest
 	if del.Get("confirm") == "" {
 		del.Fail("confirm", c.T(r, "kb.confirm_required"))
-	} else if err := c.failWith(r, del, c.DB.DeleteKBEntry(r.Context(), e.ID)); err != nil {
+	} else if status, err = c.kbFail(r, del, c.DB.DeleteKBEntry(r.Context(), e.ID)); err != nil {
 		return err
 	}
 	if !del.OK() {
-		c.renderKBEntry(w, r, http.StatusBadRequest, e, entryForm(r, e), del)
+		c.renderKBEntry(w, r, status, e, entryForm(r, e), del)
 		return nil
 	}
 	c.redirect(w, r, "/kb", "kb.deleted", e.Question)
