@@ -523,6 +523,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.dataRoutes(mux)
 	c.selfServiceRoutes(mux)
 	c.ticketRoutes(mux)
+	c.kbRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

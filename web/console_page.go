@@ -109,6 +109,7 @@ var navItems = []struct {
 	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
 	{Path: "/tickets", Key: "nav.tickets", Show: canRead(auth.DataTickets)},
 	{Path: "/conversations", Key: "nav.conversations", Show: canRead(auth.DataTickets)},
+	{Path: "/kb", Key: "nav.kb", Show: canSeeKB},
 	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},
