@@ -52,35 +52,5 @@ func (db *DB) ListOfficesAfter(ctx context.Context, f taxsms.OfficeFilter, after
 // actor's read scope, by id, after the user with id after (0 for the first
 // page). An unknown f.Subtree is ENOTFOUND.
 func (db *DB) ListUsersAfter(ctx context.Context, f taxsms.UserFilter, after int64) ([]*taxsms.User, error) {
-	where, args := []string{"u.id > ?"}, []any{after}
-	if f.Subtree != 0 {
-		prefix, err := db.subtreePrefix(ctx, f.Subtree)
-		if err != nil {
-			return nil, err
-		}
-		where, args = append(where, "o.path LIKE ?"), append(args, prefix+"%")
-	}
-	if f.Role != "" {
-		where, args = append(where, "u.role = ?"), append(args, string(f.Role))
-	}
-	if f.Login != "" {
-		where, args = append(where, "u.login = ?"), append(args, f.Login)
-	}
-	scope, sargs := userScope(ctx)
-	where, args = append(where, scope), append(args, sargs...)
-	q := db.q("UserColumns") + " WHERE " + strings.Join(where, " AND ") + " ORDER BY u.id LIMIT ?"
-	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(args, limit(f.Limit))...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*taxsms.User
-	for rows.Next() {
-		u, err := db.scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return db.listUsers(ctx, f, []string{"u.id > ?"}, []any{after})
 }

@@ -183,7 +183,12 @@ func (db *DB) scanUser(s scanner) (*taxsms.User, error) {
 
 // ListUsers returns the users matching f within the actor's scope, ordered by id.
 func (db *DB) ListUsers(ctx context.Context, f taxsms.UserFilter) ([]*taxsms.User, error) {
-	where, args := []string{}, []any{}
+	return db.listUsers(ctx, f, nil, nil)
+}
+
+// listUsers returns the users matching f and the conditions where (with
+// their args) within the actor's scope, ordered by id, at most f.Limit.
+func (db *DB) listUsers(ctx context.Context, f taxsms.UserFilter, where []string, args []any) ([]*taxsms.User, error) {
 	if f.Subtree != 0 {
 		prefix, err := db.subtreePrefix(ctx, f.Subtree)
 		if err != nil {
