@@ -237,56 +237,101 @@ var (
 
 // links flags links and telephone numbers not on the allow-list. They are
 // found in the width-folded text (one rune per original rune), so full-width
-// forms are caught and the spans map back.
+// forms are caught and the spans map back. The expressions run only on the
+// short runs of ASCII that could hold a link or a number, which keeps a long
+// text cheap.
 func (c *Checker) links(text string) []Flag {
-	var folded strings.Builder
-	var starts []int // byte offset in folded → byte offset in text; one entry per folded byte
-	var runeAt []int // byte offset in folded → rune offset in text
-	folded.Grow(len(text))
-	ri := 0
-	for i, r := range text {
-		f := fold(r)
-		for range utf8.RuneLen(f) {
-			starts = append(starts, i)
-			runeAt = append(runeAt, ri)
-		}
-		folded.WriteRune(f)
-		ri++
+	var b strings.Builder
+	b.Grow(len(text))
+	for _, r := range text {
+		b.WriteRune(fold(r))
 	}
-	starts = append(starts, len(text))
-	runeAt = append(runeAt, ri)
-	s := folded.String()
+	s := b.String()
 	var flags []Flag
 	flag := func(cat Category, term string, a, b int) {
+		from, fromRune := mapBack(text, a)
+		to, toRune := mapBack(text, b)
 		flags = append(flags, Flag{Category: cat, Term: term,
-			Start: starts[a], End: starts[b], RuneStart: runeAt[a], RuneEnd: runeAt[b],
-			Text: text[starts[a]:starts[b]]})
+			Start: from, End: to, RuneStart: fromRune, RuneEnd: toRune, Text: text[from:to]})
 	}
-	for _, m := range linkRE.FindAllStringIndex(s, -1) {
-		a, b := m[0], m[1]
-		if a > 0 && (isWordRune(rune(s[a-1])) || s[a-1] == '@') || strings.Contains(s[a:b], "@") {
-			continue // part of a longer word or an e-mail address
+	runs(s, isLinkByte, func(lo, hi int) {
+		if strings.IndexByte(s[lo:hi], '.') < 0 {
+			return
 		}
-		raw := strings.TrimRight(s[a:b], ".,;:!?")
-		b = a + len(raw)
-		host := linkHost(raw)
-		if host == "" || c.hostAllowed(host) {
-			continue
+		for _, m := range linkRE.FindAllStringIndex(s[lo:hi], -1) {
+			a, b := lo+m[0], lo+m[1]
+			if a > 0 && (isWordRune(rune(s[a-1])) || s[a-1] == '@') || strings.Contains(s[a:b], "@") {
+				continue // part of a longer word or an e-mail address
+			}
+			raw := strings.TrimRight(s[a:b], ".,;:!?")
+			b = a + len(raw)
+			host := linkHost(raw)
+			if host == "" || c.hostAllowed(host) {
+				continue
+			}
+			flag(Link, host, a, b)
 		}
-		flag(Link, host, a, b)
-	}
-	for _, m := range phoneRE.FindAllStringIndex(s, -1) {
-		a, b := m[0], m[1]
-		if a > 0 && isWordRune(rune(s[a-1])) || b < len(s) && isWordRune(rune(s[b])) {
-			continue // inside a longer number or code
+	})
+	runs(s, isPhoneByte, func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			if '0' <= s[i] && s[i] <= '9' {
+				n++
+			}
 		}
-		d := digits(s[a:b])
-		if c.phoneAllowed(d) {
-			continue
+		if n < 10 {
+			return
 		}
-		flag(Phone, d, a, b)
-	}
+		for _, m := range phoneRE.FindAllStringIndex(s[lo:hi], -1) {
+			a, b := lo+m[0], lo+m[1]
+			if a > 0 && isWordRune(rune(s[a-1])) || b < len(s) && isWordRune(rune(s[b])) {
+				continue // inside a longer number or code
+			}
+			d := digits(s[a:b])
+			if c.phoneAllowed(d) {
+				continue
+			}
+			flag(Phone, d, a, b)
+		}
+	})
 	return flags
+}
+
+// runs calls fn with every maximal run s[lo:hi] of bytes in the set.
+func runs(s string, in func(byte) bool, fn func(lo, hi int)) {
+	for i := 0; i < len(s); {
+		if !in(s[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && in(s[j]) {
+			j++
+		}
+		fn(i, j)
+		i = j
+	}
+}
+
+// isLinkByte: printable ASCII but space, the bytes a link is made of.
+func isLinkByte(c byte) bool { return c > ' ' && c < 0x7f }
+
+func isPhoneByte(c byte) bool {
+	return '0' <= c && c <= '9' || c == ' ' || c == '-' || c == '+' || c == '(' || c == ')'
+}
+
+// mapBack returns the byte and rune offsets in text of the byte offset off of
+// its folded form (fold writes one rune per rune of text).
+func mapBack(text string, off int) (at, runes int) {
+	n := 0
+	for i, r := range text {
+		if n >= off {
+			return i, runes
+		}
+		n += utf8.RuneLen(fold(r))
+		runes++
+	}
+	return len(text), runes
 }
 
 // linkHost returns the host of a link found in text, lower-case, without port.
