@@ -412,3 +412,27 @@ func FuzzCheck(f *testing.F) {
 		_ = r.String()
 	})
 }
+
+func TestConcurrentChecks(t *testing.T) {
+	done := make(chan string)
+	for i := range 4 {
+		go func() {
+			var bad string
+			for j := range 50 {
+				text := notices[(i+j)%len(notices)]
+				if r := checker.Check(text); !r.Clean() {
+					bad = text
+				}
+				if r := checker.Check("税务：赌 博"); len(r.Flags) != 1 || r.Flags[0].Text != "赌 博" {
+					bad = "税务：赌 博"
+				}
+			}
+			done <- bad
+		}()
+	}
+	for range 4 {
+		if bad := <-done; bad != "" {
+			t.Errorf("concurrent Check(%q) wrong", bad)
+		}
+	}
+}
