@@ -142,12 +142,15 @@ func TestSelfService_WrongDetails(t *testing.T) {
 	b := f.browser()
 	right, _ := f.ask(b, f.tp.Identifier, taxsms.RoleFinance, "王会计", "13900002222")
 	want := strip.ReplaceAllString(right.Body, "")
+	// A well-formed credit code of no taxpayer in the store.
+	const first = "91370200MA3C00000"
+	unknown := first + string(taxsms.USCCCheck(first))
 	for i, tt := range []struct {
 		identifier string
 		role       taxsms.ContactRole
 		name       string
 	}{
-		{"91370200MA3XXXXXX0", taxsms.RoleFinance, "王会计"},
+		{unknown, taxsms.RoleFinance, "王会计"},
 		{f.tp.Identifier, taxsms.RoleTaxClerk, "王会计"},
 		{f.tp.Identifier, taxsms.RoleFinance, "王五"},
 		{f.tp.Identifier, taxsms.RoleLegalRep, "王会计"},
