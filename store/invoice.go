@@ -27,16 +27,11 @@ func (db *DB) UpsertInvoices(ctx context.Context, rs iter.Seq2[*invoice.Record, 
 	var n Upserted
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		qctx := context.WithoutCancel(ctx) // see cancelled
-		u := &invoiceUpserter{ctx: qctx, db: db, tx: tx, keys: make(map[invoice.Query]bool)}
-		defer u.close()
-		if db.d.byIndex != "" {
-			if _, err := tx.ExecContext(qctx, db.d.byIndex); err != nil {
-				return err
-			}
-		}
-		if err := tx.QueryRowContext(qctx, db.q("MaxInvoiceID")).Scan(&u.maxID); err != nil {
+		u, err := db.newUpserter(qctx, tx, "UpsertInvoices", "MaxInvoiceID")
+		if err != nil {
 			return err
 		}
+		defer u.close()
 		for r, err := range rs {
 			if err != nil {
 				return err
@@ -48,99 +43,17 @@ func (db *DB) UpsertInvoices(ctx context.Context, rs iter.Seq2[*invoice.Record, 
 				return err
 			}
 			now := ms(db.Now())
-			if err := u.add(r.Query(), r.Code, r.Number, string(r.Kind), string(r.Status), r.SellerName, r.SellerID,
+			if err := u.add(r.Code+"/"+r.Number, r.Code, r.Number, string(r.Kind), string(r.Status), r.SellerName, r.SellerID,
 				r.IssuedOn.String(), r.Amount, now, now); err != nil {
 				return err
 			}
 		}
-		if err := u.flush(); err != nil {
+		if n, err = u.done(); err != nil {
 			return err
 		}
-		n = u.counts
-		n.Unchanged = u.total - n.Inserted - n.Updated
 		return db.appendImport(qctx, tx, "invoices", n)
 	})
 	return n, err
-}
-
-// invoiceUpserter sends UpsertInvoices in batches of taxRows rows and counts
-// what it did, as upserter does for tax data: a returned id above the
-// largest before the upsert is a new row, any other returned row was
-// updated, rows not returned were unchanged.
-type invoiceUpserter struct {
-	ctx    context.Context
-	db     *DB
-	tx     *sql.Tx
-	maxID  int64
-	full   *sql.Stmt
-	args   []any
-	keys   map[invoice.Query]bool // keys in the pending batch
-	n      int
-	total  int
-	counts Upserted
-}
-
-// add queues one row: a key already in the pending batch sends the batch
-// first, since one statement may not touch a row twice.
-func (u *invoiceUpserter) add(key invoice.Query, args ...any) error {
-	if u.keys[key] {
-		if err := u.flush(); err != nil {
-			return err
-		}
-	}
-	u.keys[key] = true
-	u.args = append(u.args, args...)
-	u.n++
-	u.total++
-	if u.n == taxRows {
-		return u.flush()
-	}
-	return nil
-}
-
-func (u *invoiceUpserter) flush() error {
-	if u.n == 0 {
-		return nil
-	}
-	stmt := u.full
-	if u.n < taxRows || stmt == nil {
-		s, err := u.tx.PrepareContext(u.ctx, u.db.repeat("UpsertInvoices", u.n))
-		if err != nil {
-			return err
-		}
-		if u.n == taxRows {
-			u.full = s
-		} else {
-			defer s.Close()
-		}
-		stmt = s
-	}
-	args := u.args
-	u.args, u.n = u.args[:0], 0
-	clear(u.keys)
-	rows, err := stmt.QueryContext(u.ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		if id > u.maxID {
-			u.counts.Inserted++
-		} else {
-			u.counts.Updated++
-		}
-	}
-	return rows.Err()
-}
-
-func (u *invoiceUpserter) close() {
-	if u.full != nil {
-		u.full.Close()
-	}
 }
 
 // LookupInvoice returns the invoice that q names, or ENOTFOUND. An

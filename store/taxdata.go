@@ -46,8 +46,9 @@ type tpPeriod struct {
 	period   taxsms.Period
 }
 
-// upserter runs a multi-row INSERT … ON CONFLICT DO UPDATE … RETURNING id,
-// taxpayer_id, period in batches of taxRows rows within one transaction,
+// upserter runs a multi-row INSERT … ON CONFLICT DO UPDATE … RETURNING id
+// (and, for tax data, taxpayer_id, period) in batches of taxRows rows
+// within one transaction,
 // and counts what it did: a returned id above the largest id before the
 // upsert is a new row, any other returned row was updated, and the rows
 // not returned were unchanged. (On PostgreSQL, a row that a concurrent
@@ -129,10 +130,15 @@ func (u *upserter) flush() error {
 		return err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
 	for rows.Next() {
 		var id, tp int64
 		var period string
-		if err := rows.Scan(&id, &tp, &period); err != nil {
+		dest := []any{&id, &tp, &period}[:len(cols)]
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if id > u.maxID {
@@ -140,7 +146,7 @@ func (u *upserter) flush() error {
 		} else {
 			u.counts.Updated++
 		}
-		if u.touched != nil {
+		if u.touched != nil && len(cols) == 3 {
 			u.touched(tpPeriod{tp, taxsms.Period(period)})
 		}
 	}
