@@ -629,18 +629,7 @@ func checkedRows[T any](r *run, src source, parse func(*rowCtx) T, check func(*r
 			for range batches { // wait for produceChecked to end
 			}
 		}()
-		var zero T
-		for b := range batches {
-			for _, v := range b.items {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if b.err != nil {
-				yield(zero, b.err)
-				return
-			}
-		}
+		yieldBatches(batches, yield)
 	}
 }
 
@@ -853,17 +842,23 @@ func goodRows[T any](r *run, parse func(*rowCtx) T) iter.Seq2[T, error] {
 			for range batches { // wait for produceRows to end
 			}
 		}()
-		var zero T
-		for b := range batches {
-			for _, v := range b.items {
-				if !yield(v, nil) {
-					return
-				}
-			}
-			if b.err != nil {
-				yield(zero, b.err)
+		yieldBatches(batches, yield)
+	}
+}
+
+// yieldBatches yields the rows of batches in order, then the error that
+// ended them, and returns when yield wants no more or batches is closed.
+func yieldBatches[T any](batches <-chan rowBatch[T], yield func(T, error) bool) {
+	var zero T
+	for b := range batches {
+		for _, v := range b.items {
+			if !yield(v, nil) {
 				return
 			}
+		}
+		if b.err != nil {
+			yield(zero, b.err)
+			return
 		}
 	}
 }
