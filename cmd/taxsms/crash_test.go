@@ -90,23 +90,7 @@ enabled = true
 
 	// Queue the messages through the API, in batches, while the node sends.
 	var posted sync.WaitGroup
-	posted.Go(func() {
-		const batch = 1000
-		for i := 0; i < n; i += batch {
-			var msgs []map[string]any
-			for j := i; j < min(i+batch, n); j++ {
-				// A number and text of its own: the simulator counts a
-				// second copy as a duplicate.
-				msgs = append(msgs, map[string]any{"kind": "special", "mobile": crashMobile(j),
-					"body": fmt.Sprintf("【12366】第%d号：请于本月15日前完成申报。", j), "priority": 3})
-			}
-			body, _ := json.Marshal(map[string]any{"messages": msgs})
-			if err := postJSON("http://"+nodeHTTP+"/api/v1/messages", key, body); err != nil {
-				t.Errorf("post messages %d…: %v", i, err)
-				return
-			}
-		}
-	})
+	posted.Go(func() { postNumbered(t, "http://"+nodeHTTP+"/api/v1/messages", key, n) })
 	posted.Wait()
 
 	// Kill it mid-run, once a third has gone out.
@@ -303,4 +287,24 @@ func simStats(t *testing.T, addr string) simulator.Counters {
 		t.Fatalf("simulator stats: %v", err)
 	}
 	return st.Total("")
+}
+
+// postNumbered posts n broadcast messages through the API at url in
+// batches of 1,000, each to a number and with a text of its own (the
+// simulator counts a second copy as a duplicate); it reports a failure
+// with t.Errorf and stops.
+func postNumbered(t *testing.T, url, key string, n int) {
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		var msgs []map[string]any
+		for j := i; j < min(i+batch, n); j++ {
+			msgs = append(msgs, map[string]any{"kind": "special", "mobile": crashMobile(j),
+				"body": fmt.Sprintf("【12366】第%d号：请于本月15日前完成申报。", j), "priority": 3})
+		}
+		body, _ := json.Marshal(map[string]any{"messages": msgs})
+		if err := postJSON(url, key, body); err != nil {
+			t.Errorf("post messages %d…: %v", i, err)
+			return
+		}
+	}
 }

@@ -123,21 +123,7 @@ enabled = true
 	}
 
 	var posted sync.WaitGroup
-	posted.Go(func() {
-		const batch = 1000
-		for i := 0; i < n; i += batch {
-			var msgs []map[string]any
-			for j := i; j < min(i+batch, n); j++ {
-				msgs = append(msgs, map[string]any{"kind": "special", "mobile": crashMobile(j),
-					"body": fmt.Sprintf("【12366】第%d号：请于本月15日前完成申报。", j), "priority": 3})
-			}
-			body, _ := json.Marshal(map[string]any{"messages": msgs})
-			if err := postJSON("http://"+addrs[0]+"/api/v1/messages", key, body); err != nil {
-				t.Errorf("post messages %d…: %v", i, err)
-				return
-			}
-		}
-	})
+	posted.Go(func() { postNumbered(t, "http://"+addrs[0]+"/api/v1/messages", key, n) })
 	// Kill n2 once a third has gone out, while the rest is still posted.
 	waitFor(t, 2*time.Minute, func() bool { return simStats(t, simHTTP).Segments >= int64(n/3) })
 	ns[1].kill()
