@@ -133,18 +133,31 @@ func (p *Planner) Current(ctx context.Context) ([]Rule, *calendar.Calendar, erro
 			}
 		}
 	}
-	entries, err := p.Settings.CalendarEntries(ctx)
+	cal, err := p.CurrentCalendar(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	return rules, cal, nil
+}
+
+// CurrentCalendar returns the calendar in force, as Current does, without
+// reading the rules.
+func (p *Planner) CurrentCalendar(ctx context.Context) (*calendar.Calendar, error) {
+	if p.Settings == nil {
+		return p.Calendar, nil
+	}
+	entries, err := p.Settings.CalendarEntries(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(entries) == 0 {
-		return rules, p.Calendar, nil
+		return p.Calendar, nil
 	}
 	cal, err := calendar.New(entries)
 	if err != nil {
-		return nil, nil, fmt.Errorf("stored calendar: %w", err)
+		return nil, fmt.Errorf("stored calendar: %w", err)
 	}
-	return rules, cal, nil
+	return cal, nil
 }
 
 func (p *Planner) do(ctx context.Context, day taxsms.Date, only []RuleName, send bool) (*Plan, error) {

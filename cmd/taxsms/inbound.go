@@ -82,7 +82,7 @@ var ticketTypes = map[inbound.Intent]taxsms.TicketType{inbound.Question: taxsms.
 	inbound.Complaint: taxsms.TicketComplaint, inbound.Report: taxsms.TicketReport}
 
 func (tk tickets) OpenTicket(ctx context.Context, kind inbound.Intent, m *taxsms.Message, taxpayer int64) (string, taxsms.Date, error) {
-	_, cal, err := tk.planner.Current(ctx)
+	cal, err := tk.planner.CurrentCalendar(ctx)
 	if err != nil {
 		return "", taxsms.Date{}, err
 	}
