@@ -100,17 +100,26 @@ func TestRunCommand(t *testing.T) {
 	if _, err := c.Submit(ctxT(t), cmppSubmit("13800000000", "ok", false)); err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
-	resp, err := http.Get("http://" + httpAddr + "/stats")
-	if err != nil {
-		t.Fatal(err)
+	// The MO counts once the client's answer to it has arrived, which may
+	// be a moment after the client handled it: look again for a while.
+	var got simulator.Counters
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + httpAddr + "/stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st simulator.Stats
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = st[simulator.CMPP]["700001"]
+		if got.MO == 1 || time.Now().After(deadline) {
+			break
+		}
 	}
-	var st simulator.Stats
-	err = json.NewDecoder(resp.Body).Decode(&st)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := st[simulator.CMPP]["700001"]; got.Submits != 1 || got.MO != 1 || got.LoginsOK != 1 {
+	if got.Submits != 1 || got.MO != 1 || got.LoginsOK != 1 {
 		t.Errorf("GET /stats cmpp 700001 = %+v, want 1 submit, 1 MO, 1 login", got)
 	}
 	c.Close()
