@@ -22,6 +22,7 @@ import (
 	"taxsms"
 	"taxsms/auth"
 	"taxsms/carrier"
+	"taxsms/content"
 	"taxsms/remind"
 	"taxsms/store"
 )
@@ -59,6 +60,9 @@ type Console struct {
 	// Reminders plans and runs the automatic reminders for their pages;
 	// nil: one on DB with the embedded calendar and the default rules.
 	Reminders *remind.Planner
+	// Content holds the content check in force on this node; the lists
+	// page puts a saved list in force in it. nil: one of its own.
+	Content *content.Source
 
 	logger  *slog.Logger
 	version string
@@ -95,6 +99,9 @@ func (c *Console) open(logger *slog.Logger, version string) error {
 	}
 	if err := c.TOTP.Validate(); err != nil {
 		return err
+	}
+	if c.Content == nil {
+		c.Content = new(content.Source)
 	}
 	if c.Hasher == nil {
 		c.Hasher = auth.NewHasher(auth.Params{}, 0)
@@ -524,6 +531,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.selfServiceRoutes(mux)
 	c.ticketRoutes(mux)
 	c.kbRoutes(mux)
+	c.contentRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

@@ -110,6 +110,7 @@ var navItems = []struct {
 	{Path: "/tickets", Key: "nav.tickets", Show: canRead(auth.DataTickets)},
 	{Path: "/conversations", Key: "nav.conversations", Show: canRead(auth.DataTickets)},
 	{Path: "/kb", Key: "nav.kb", Show: canSeeKB},
+	{Path: "/content", Key: "nav.content", Show: canSeeContent},
 	{Path: "/offices", Key: "nav.offices", Show: canReadAny(auth.PermManageOffices, auth.PermReadAll)},
 	{Path: "/users", Key: "nav.users", Show: canReadAny(auth.PermManageUsers, auth.PermReadAll)},
 	{Path: "/keys", Key: "nav.keys", Show: canReadAny(auth.PermManageAPIKeys, auth.PermReadAll)},

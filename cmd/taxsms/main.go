@@ -34,6 +34,7 @@ import (
 
 	"taxsms/auth"
 	"taxsms/carrier"
+	"taxsms/content"
 	"taxsms/dispatch"
 	"taxsms/inbound"
 	"taxsms/pii"
@@ -152,6 +153,9 @@ type Main struct {
 	Web        *web.Server
 	// Reminders runs the automatic reminders while the node serves.
 	Reminders *remind.Scheduler
+	// Content is the content check in force, reloaded when the stored
+	// lists change.
+	Content *content.Source
 
 	// LinkOptions are passed to the carrier links (the demo and tests set
 	// the SGIP listener and faster timings).
@@ -353,7 +357,8 @@ func (m *Main) openInbound() error {
 
 // startSchedulers starts the work that runs on one node at a time (each
 // holding its lock in the database): the automatic reminders — the day's
-// once a day, failed deductions as they come — and, once a day, retention.
+// once a day, failed deductions as they come — and, once a day, retention;
+// and, on every node, the reload of the content lists when they change.
 func (m *Main) startSchedulers() error {
 	p, err := m.planner()
 	if err != nil {
@@ -367,10 +372,20 @@ func (m *Main) startSchedulers() error {
 	m.Reminders = &remind.Scheduler{Planner: p, Lock: m.DB.Lock("remind"), Logger: m.Logger, Notify: m.Dispatcher.Notify}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopSchedulers = cancel
-	m.schedulers.Add(2)
+	m.Content = new(content.Source)
+	version, err := m.loadContent(ctx)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("content lists: %w", err)
+	}
+	m.schedulers.Add(3)
 	go func() { // ends when Close cancels ctx
 		defer m.schedulers.Done()
 		m.Reminders.Run(ctx)
+	}()
+	go func() { // ends when Close cancels ctx
+		defer m.schedulers.Done()
+		m.watchContent(ctx, version)
 	}()
 	go func() { // ends when Close cancels ctx
 		defer m.schedulers.Done()
@@ -390,7 +405,7 @@ func (m *Main) console(links web.LinkHealth) (*web.Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location, Reminders: m.Reminders.Planner,
+	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location, Reminders: m.Reminders.Planner, Content: m.Content,
 		Sessions: auth.SessionConfig{Idle: m.Config.Console.SessionIdle, Absolute: m.Config.Console.SessionAbsolute, Secure: m.Config.Console.SecureCookies}}, nil
 }
 
