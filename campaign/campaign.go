@@ -140,8 +140,9 @@ func (s *Service) Preview(c *taxsms.Campaign) (*Preview, error) {
 		Variables: strings.Contains(c.Template, "{")}, nil
 }
 
-// rendering is how the store renders c's texts.
-func (s *Service) rendering(c *taxsms.Campaign) store.Render {
+// Rendering is how the store renders c's texts (store.CountAudience,
+// store.ExpandCampaign).
+func (s *Service) Rendering(c *taxsms.Campaign) store.Render {
 	rd := store.Render{Head: s.Signature, Tail: tail(c)}
 	if !strings.Contains(c.Template, "{") {
 		rd.Segments = remind.Segments(rd.Head + c.Template + rd.Tail)
@@ -282,7 +283,7 @@ func (s *Service) Estimate(ctx context.Context, id int64) (*Estimate, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.DB.CountAudience(ctx, id, s.rendering(c))
+	n, err := s.DB.CountAudience(ctx, id, s.Rendering(c))
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +341,7 @@ func (s *Service) Submit(ctx context.Context, id int64) (*taxsms.Campaign, error
 	if err := s.mayAuthor(ctx, c); err != nil {
 		return nil, err
 	}
-	n, err := s.DB.CountAudience(ctx, id, s.rendering(c))
+	n, err := s.DB.CountAudience(ctx, id, s.Rendering(c))
 	if err != nil {
 		return nil, err
 	}

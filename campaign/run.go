@@ -113,7 +113,7 @@ func (s *Service) step(ctx context.Context, id int64, now time.Time, st *Step) e
 		st.Released += n
 	}
 	if !expanded {
-		n, done, err := s.DB.ExpandCampaign(ctx, id, s.rendering(c))
+		n, done, err := s.DB.ExpandCampaign(ctx, id, s.Rendering(c))
 		st.Queued += n
 		if err != nil || !done {
 			return err
