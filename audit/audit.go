@@ -174,6 +174,12 @@ const (
 	TicketAssigned    Action = "ticket_assigned" // a member of staff put in charge of a ticket
 	TicketAnswered    Action = "ticket_answered" // a ticket's answer queued as an SMS reply
 	TicketClosed      Action = "ticket_closed"
+	CampaignCreated   Action = "campaign_created"   // a broadcast drafted, or its draft changed
+	CampaignSubmitted Action = "campaign_submitted" // a broadcast handed in for approval
+	CampaignScheduled Action = "campaign_scheduled"
+	CampaignPaused    Action = "campaign_paused"
+	CampaignResumed   Action = "campaign_resumed"
+	CampaignCancelled Action = "campaign_cancelled"
 )
 
 // Actions lists every action, in a stable order (for the console's filter).
@@ -184,6 +190,7 @@ var Actions = []Action{
 	MessageHeld, MessageReleased, Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
 	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned, ContentPruned,
 	TicketOpened, TicketAssigned, TicketAnswered, TicketClosed,
+	CampaignCreated, CampaignSubmitted, CampaignScheduled, CampaignPaused, CampaignResumed, CampaignCancelled,
 }
 
 // Valid reports whether a is one of Actions.
