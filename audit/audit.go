@@ -174,6 +174,9 @@ const (
 	TicketAssigned    Action = "ticket_assigned" // a member of staff put in charge of a ticket
 	TicketAnswered    Action = "ticket_answered" // a ticket's answer queued as an SMS reply
 	TicketClosed      Action = "ticket_closed"
+	TariffChanged     Action = "tariff_changed"    // a carrier tariff added, changed or deleted
+	MonthClosed       Action = "month_closed"      // a month's carrier statement closed and frozen
+	BillingRecounted  Action = "billing_recounted" // the billing counters rebuilt from the messages
 )
 
 // Actions lists every action, in a stable order (for the console's filter).
@@ -184,6 +187,7 @@ var Actions = []Action{
 	MessageHeld, MessageReleased, Approved, Rejected, Overridden, Emergency, NumberRevealed, Exported, LinkChanged,
 	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned, ContentPruned,
 	TicketOpened, TicketAssigned, TicketAnswered, TicketClosed,
+	TariffChanged, MonthClosed, BillingRecounted,
 }
 
 // Valid reports whether a is one of Actions.
