@@ -98,6 +98,11 @@ func (m Month) Last() Date { return DateOf(m.First().Time(time.UTC).AddDate(0, 1
 // Next returns the month after m.
 func (m Month) Next() Month { return MonthOf(DateOf(m.First().Time(time.UTC).AddDate(0, 1, 0))) }
 
+// Before reports whether m is before n.
+func (m Month) Before(n Month) bool {
+	return m.Year < n.Year || m.Year == n.Year && m.Month < n.Month
+}
+
 // Prev returns the month before m.
 func (m Month) Prev() Month { return MonthOf(DateOf(m.First().Time(time.UTC).AddDate(0, -1, 0))) }
 
