@@ -54,6 +54,9 @@ func runBench(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	if len(args) > 0 && args[0] == "inbound" {
 		return runBenchInbound(ctx, args[1:], environ, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "billing" {
+		return runBenchBilling(ctx, args[1:], environ, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "dispatch" {
 		fmt.Fprintln(stderr, "Usage: taxsms bench dispatch [--messages N] [--db DSN]\n       taxsms bench remind [--taxpayers N] [--db DSN]\n       taxsms bench inbound [--rate R] [--duration D] [--db DSN]")
 		return flag.ErrHelp
