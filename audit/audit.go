@@ -180,6 +180,9 @@ const (
 	CampaignPaused    Action = "campaign_paused"
 	CampaignResumed   Action = "campaign_resumed"
 	CampaignCancelled Action = "campaign_cancelled"
+	TariffChanged     Action = "tariff_changed"    // a carrier tariff added, changed or deleted
+	MonthClosed       Action = "month_closed"      // a month's carrier statement closed and frozen
+	BillingRecounted  Action = "billing_recounted" // the billing counters rebuilt from the messages
 )
 
 // Actions lists every action, in a stable order (for the console's filter).
@@ -191,6 +194,7 @@ var Actions = []Action{
 	ConfigChanged, KeyCreated, KeyRevoked, AuditPruned, ContentPruned,
 	TicketOpened, TicketAssigned, TicketAnswered, TicketClosed,
 	CampaignCreated, CampaignSubmitted, CampaignScheduled, CampaignPaused, CampaignResumed, CampaignCancelled,
+	TariffChanged, MonthClosed, BillingRecounted,
 }
 
 // Valid reports whether a is one of Actions.

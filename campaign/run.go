@@ -325,4 +325,3 @@ func (s *Service) WriteReport(ctx context.Context, id int64, w io.Writer) error 
 	_, err = f.WriteTo(w)
 	return err
 }
-

@@ -108,11 +108,11 @@ var (
 )
 
 func sqliteRewrite(q string) string {
-	return strings.NewReplacer(skipLocked, "", forUpdate, "").Replace(q)
+	return strings.NewReplacer(skipLocked, "", forUpdate, "", forShare, "").Replace(q)
 }
 
 func postgresRewrite(q string) string {
-	return numberPlaceholders(strings.NewReplacer(skipLocked, "FOR UPDATE SKIP LOCKED", forUpdate, "FOR UPDATE").Replace(q))
+	return numberPlaceholders(strings.NewReplacer(skipLocked, "FOR UPDATE SKIP LOCKED", forUpdate, "FOR UPDATE", forShare, "FOR SHARE").Replace(q))
 }
 
 // skipLocked marks where a query that claims rows locks them on PostgreSQL,
@@ -122,6 +122,10 @@ const skipLocked = "{{SKIP_LOCKED}}"
 // forUpdate marks where a query locks the rows it reads on PostgreSQL, so
 // that concurrent transactions settle a row one after the other.
 const forUpdate = "{{FOR_UPDATE}}"
+
+// forShare marks where a query locks the rows it reads against change on
+// PostgreSQL while letting other readers share them (see billing).
+const forShare = "{{FOR_SHARE}}"
 
 // mapError turns constraint violations that escaped validation into errors a
 // user may see; anything else is returned as it is.

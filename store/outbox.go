@@ -151,11 +151,18 @@ func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 }
 
 // markSubmitted marks submitted the messages of outs still being sent, and
-// stores their parts.
+// stores their parts. Each message marked is billable (see billing.go): it
+// and its segments are counted in the same transaction.
 func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*Outcome) error {
 	parts := &batcher{ctx: ctx, db: db, tx: tx, name: "InsertPart"}
 	defer parts.close()
-	marked := make(map[int64]bool, len(outs))
+	type billed struct {
+		office int64
+		kind   string
+	}
+	marked := make(map[int64]billed, len(outs))
+	day := dayOfMS(now)
+	counts := make(map[billingKey]billingCount)
 	args := make([]any, 0, 2+5*chunkRows)
 	for len(outs) > 0 {
 		chunk := outs[:min(len(outs), chunkRows)]
@@ -174,20 +181,27 @@ func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*
 		}
 		for rows.Next() {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var b billed
+			if err := rows.Scan(&id, &b.office, &b.kind); err != nil {
 				rows.Close()
 				return err
 			}
-			marked[id] = true
+			marked[id] = b
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, o := range chunk {
-			if !marked[o.ID] {
+			b, ok := marked[o.ID]
+			if !ok {
 				continue
 			}
+			k := billingKey{day: day, office: b.office, carrier: string(o.Carrier), kind: b.kind}
+			c := counts[k]
+			c.messages++
+			c.segments += int64(len(o.Parts))
+			counts[k] = c
 			for _, p := range o.Parts {
 				if err := parts.add(o.ID, p.Seq, string(o.Carrier), p.CarrierMsgID); err != nil {
 					return err
@@ -195,7 +209,10 @@ func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*
 			}
 		}
 	}
-	return parts.flush()
+	if err := parts.flush(); err != nil {
+		return err
+	}
+	return db.count(ctx, tx, counts, "submission recorded")
 }
 
 // Receipt is a carrier's status report of one segment.

@@ -182,6 +182,7 @@ func (f *fixture) walkSteps() map[string]walkStep {
 		}}
 	}
 	f.taxDataSteps(steps)
+	f.billingSteps(steps)
 	return steps
 }
 

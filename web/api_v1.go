@@ -83,6 +83,12 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "POST /api/v1/deductions", Data: tp, Write: true, Handler: s.handlePostDeductions},
 		{Pattern: "GET /api/v1/deductions/{reference}", Data: tp, Handler: s.handleGetDeduction},
 		{Pattern: "POST /api/v1/invoices", Data: tp, Write: true, Handler: s.handlePostInvoices},
+
+		// Billing: statements within the caller's billing scope; tariffs
+		// added by a city administrator.
+		{Pattern: "GET /api/v1/statements", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleStatement},
+		{Pattern: "GET /api/v1/tariffs", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleListTariffs},
+		{Pattern: "POST /api/v1/tariffs", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleCreateTariff},
 	}
 }
 

@@ -532,6 +532,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.ticketRoutes(mux)
 	c.kbRoutes(mux)
 	c.contentRoutes(mux)
+	c.billingRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

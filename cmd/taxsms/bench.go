@@ -57,8 +57,11 @@ func runBench(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	if len(args) > 0 && args[0] == "campaign" {
 		return runBenchCampaign(ctx, args[1:], environ, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "billing" {
+		return runBenchBilling(ctx, args[1:], environ, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "dispatch" {
-		fmt.Fprintln(stderr, "Usage: taxsms bench dispatch [--messages N] [--db DSN]\n       taxsms bench remind [--taxpayers N] [--db DSN]\n       taxsms bench inbound [--rate R] [--duration D] [--db DSN]\n       taxsms bench campaign [--taxpayers N] [--db DSN]")
+		fmt.Fprintln(stderr, "Usage: taxsms bench dispatch [--messages N] [--db DSN]\n       taxsms bench remind [--taxpayers N] [--db DSN]\n       taxsms bench inbound [--rate R] [--duration D] [--db DSN]\n       taxsms bench campaign [--taxpayers N] [--db DSN]\n       taxsms bench billing [--messages N] [--db DSN]")
 		return flag.ErrHelp
 	}
 	b := &DispatchBench{Stdout: stdout, Stderr: stderr, Environ: environ}

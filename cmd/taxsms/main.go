@@ -8,6 +8,7 @@
 //	taxsms bench     benchmarks (bench dispatch)
 //	taxsms user      add a user, set a password, suspend or resume
 //	taxsms audit     verify the audit archive's hash chain
+//	taxsms billing   rebuild the billing counters (billing recount)
 //	taxsms keygen    print a new data key and lookup key
 //	taxsms version   print the version
 package main
@@ -71,7 +72,9 @@ Commands:
   smsc-sim  run a carrier simulator (CMPP 7890, SGIP 8801, SMGP 8890, SMPP 2775, HTTP 7800)
   bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path,
             "bench remind [--taxpayers N]" plans and queues the reminders of a city,
-            "bench inbound [--rate R] [--duration D]" answers MO at a rate; each ends with a JSON line
+            "bench inbound [--rate R] [--duration D]" answers MO at a rate,
+            "bench billing [--messages N]" times the monthly statement over N message rows; each ends with a JSON line
+  billing   "billing recount" rebuilds the billing counters from the messages
   version   print the version
 
 Run "taxsms <command> --help" for the flags of a command.
@@ -104,6 +107,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runUser(ctx, args, environ, os.Stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args, environ, stdout, stderr)
+	case "billing":
+		return runBilling(ctx, args, environ, stdout, stderr)
 	case "keygen":
 		fmt.Fprintf(stdout, "[secret]\nkeys = \"1:%s\"\nlookup_key = \"%s\"\n", pii.NewKey(), pii.NewKey())
 		return nil

@@ -96,7 +96,7 @@ UPDATE messages SET status = 'submitted', submitted_at = ?, carrier = v.column2,
        segments = v.column5, error = '', claimed_by = '', updated_at = ?
 FROM (VALUES /*rows*/(CAST(? AS BIGINT), ?, ?, ?, CAST(? AS INTEGER))/*end*/) AS v
 WHERE messages.id = v.column1 AND messages.status = 'sending'
-RETURNING messages.id;
+RETURNING messages.id, COALESCE(messages.office_id, 0), messages.kind;
 
 -- name: ReceiptParts
 -- Marks the segments the receipts report on; each returns its message and
