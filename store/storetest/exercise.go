@@ -39,6 +39,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Invoice", func(t *testing.T) { testInvoice(t, open(t)) })
 	t.Run("SelfService", func(t *testing.T) { testSelfService(t, open(t)) })
 	t.Run("Ticket", func(t *testing.T) { testTicket(t, open(t)); testTicketNumbers(t, open(t)) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
