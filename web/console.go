@@ -524,6 +524,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.selfServiceRoutes(mux)
 	c.ticketRoutes(mux)
 	c.kbRoutes(mux)
+	c.reportRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

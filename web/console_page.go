@@ -118,6 +118,7 @@ var navItems = []struct {
 	{Path: "/plan", Key: "nav.plan", Show: canSeeReminders},
 	{Path: "/calendar", Key: "nav.calendar", Show: canSeeCalendar},
 	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
+	{Path: "/reports", Key: "nav.reports", Show: canSeeReports},
 }
 
 // canRead returns a Show function for the users that may read some of d.
