@@ -533,6 +533,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.kbRoutes(mux)
 	c.contentRoutes(mux)
 	c.billingRoutes(mux)
+	c.reportRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

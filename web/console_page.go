@@ -120,6 +120,7 @@ var navItems = []struct {
 	{Path: "/calendar", Key: "nav.calendar", Show: canSeeCalendar},
 	{Path: "/links", Key: "nav.links", Show: canWatchLinks},
 	{Path: "/billing", Key: "nav.billing", Show: canSeeBilling},
+	{Path: "/reports", Key: "nav.reports", Show: canSeeReports},
 }
 
 // canRead returns a Show function for the users that may read some of d.

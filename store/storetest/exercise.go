@@ -42,6 +42,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("ContentLists", func(t *testing.T) { testContentLists(t, open(t)) })
 	t.Run("Campaign", func(t *testing.T) { testCampaign(t, open(t)) })
 	t.Run("Billing", func(t *testing.T) { testBilling(t, open(t)) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 }
 
 // wantCode fails the test unless err has the code (and, if given, names the field).
