@@ -21,6 +21,7 @@ import (
 
 	"taxsms"
 	"taxsms/auth"
+	"taxsms/campaign"
 	"taxsms/carrier"
 	"taxsms/content"
 	"taxsms/remind"
@@ -63,6 +64,9 @@ type Console struct {
 	// Content holds the content check in force on this node; the lists
 	// page puts a saved list in force in it. nil: one of its own.
 	Content *content.Source
+	// Campaigns runs the broadcasts for their pages; nil: one on DB with
+	// Content's lists, the embedded calendar and no prices.
+	Campaigns *campaign.Service
 
 	logger  *slog.Logger
 	version string

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"taxsms/campaign"
 	"taxsms/store"
 )
 
@@ -41,6 +42,9 @@ type Server struct {
 	Version string
 	// Console serves the staff console at /; nil serves none.
 	Console *Console
+	// Campaigns runs the broadcasts for /api/v1/campaigns; nil: one on DB
+	// with the embedded content lists and calendar, and no prices.
+	Campaigns *campaign.Service
 
 	ln  net.Listener
 	srv *http.Server

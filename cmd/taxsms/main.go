@@ -34,6 +34,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"taxsms/auth"
+	"taxsms/campaign"
 	"taxsms/carrier"
 	"taxsms/content"
 	"taxsms/dispatch"
@@ -161,6 +162,9 @@ type Main struct {
 	// Content is the content check in force, reloaded when the stored
 	// lists change.
 	Content *content.Source
+	// Campaigns runs the broadcasts: approved ones are expanded and sent
+	// within working hours, festival greetings drafted ahead of the day.
+	Campaigns *campaign.Scheduler
 
 	// LinkOptions are passed to the carrier links (the demo and tests set
 	// the SGIP listener and faster timings).
@@ -303,7 +307,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Web = &web.Server{Addr: m.Config.HTTP.Addr, Store: m.DB, DB: m.DB, Notifier: m.Dispatcher,
 		APIKey: m.Config.API.Key, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: router.Ready,
-		Logger: m.Logger, Version: Version()}
+		Logger: m.Logger, Version: Version(), Campaigns: m.Campaigns.Service}
 	if m.Web.Console, err = m.console(router); err != nil {
 		return err
 	}
@@ -363,7 +367,7 @@ func (m *Main) openInbound() error {
 // startSchedulers starts the work that runs on one node at a time (each
 // holding its lock in the database): the automatic reminders — the day's
 // once a day, failed deductions as they come — and, once a day, retention;
-// and, on every node, the reload of the content lists when they change.
+// the broadcasts; and, on every node, the reload of the content lists when they change.
 func (m *Main) startSchedulers() error {
 	p, err := m.planner()
 	if err != nil {
@@ -383,7 +387,12 @@ func (m *Main) startSchedulers() error {
 		cancel()
 		return fmt.Errorf("content lists: %w", err)
 	}
-	m.schedulers.Add(3)
+	m.Campaigns = &campaign.Scheduler{Service: m.campaignService(p), Lock: m.DB.Lock("campaign"), Logger: m.Logger, Notify: m.Dispatcher.Notify}
+	m.schedulers.Add(4)
+	go func() { // ends when Close cancels ctx
+		defer m.schedulers.Done()
+		m.Campaigns.Run(ctx)
+	}()
 	go func() { // ends when Close cancels ctx
 		defer m.schedulers.Done()
 		m.Reminders.Run(ctx)
@@ -399,6 +408,13 @@ func (m *Main) startSchedulers() error {
 	return nil
 }
 
+// campaignService returns the broadcasts' service: the content lists in
+// force, the tariffs, and the calendar the reminders use.
+func (m *Main) campaignService(p *remind.Planner) *campaign.Service {
+	return &campaign.Service{DB: m.DB, Checker: m.Content.Checker, Prices: m.DB, Calendar: p.CurrentCalendar,
+		Signature: m.Config.Signature, Logger: m.Logger}
+}
+
 // console returns the staff console of the configuration, showing the
 // health of links.
 func (m *Main) console(links web.LinkHealth) (*web.Console, error) {
@@ -410,7 +426,7 @@ func (m *Main) console(links web.LinkHealth) (*web.Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location, Reminders: m.Reminders.Planner, Content: m.Content,
+	return &web.Console{DB: m.DB, Links: links, Key: key, TOTP: policy, Location: m.Location, Reminders: m.Reminders.Planner, Content: m.Content, Campaigns: m.Campaigns.Service,
 		Sessions: auth.SessionConfig{Idle: m.Config.Console.SessionIdle, Absolute: m.Config.Console.SessionAbsolute, Secure: m.Config.Console.SecureCookies}}, nil
 }
 
