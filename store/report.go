@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -137,7 +138,8 @@ func (db *DB) SetReportSettings(ctx context.Context, s ReportSettings) error {
 
 // reportQuery returns the named report query with the scope and the
 // subtree filter written in, and their arguments (in that order, for each
-// place they appear).
+// place they appear). A subtree the actor may not read as an office (or
+// none at all) is ENOTFOUND naming "office".
 func (db *DB) reportQuery(ctx context.Context, name string, d auth.Data, subtree int64) (string, []any, error) {
 	var scope string
 	var sargs []any
@@ -150,13 +152,13 @@ func (db *DB) reportQuery(ctx context.Context, name string, d auth.Data, subtree
 	}
 	sub, subArgs := "1 = 1", []any(nil)
 	if subtree != 0 {
-		prefix, err := db.subtreePrefix(ctx, subtree)
+		o, err := db.FindOffice(ctx, subtree)
 		if taxsms.ErrorCode(err) == taxsms.ENOTFOUND {
-			return "", nil, taxsms.Invalid("office", "no office %d", subtree)
+			return "", nil, &taxsms.Error{Code: taxsms.ENOTFOUND, Field: "office", Message: fmt.Sprintf("office %d not found", subtree)}
 		} else if err != nil {
 			return "", nil, err
 		}
-		sub, subArgs = office+" IN (SELECT id FROM offices WHERE path LIKE ?)", []any{prefix + "%"}
+		sub, subArgs = office+" IN (SELECT id FROM offices WHERE path LIKE ?)", []any{o.Path + "%"}
 	}
 	q := strings.ReplaceAll(strings.ReplaceAll(rawQueries[name], "{{SCOPE}}", scope), "{{SUBTREE}}", sub)
 	return db.rebind(q), append(append([]any(nil), sargs...), subArgs...), nil

@@ -113,6 +113,13 @@ WHERE m.id >= ? AND m.id < ? AND m.direction = 'mt' AND m.author_id IS NOT NULL
   AND m.created_at >= ? AND m.created_at < ? AND {{SCOPE}} AND {{SUBTREE}}
 ORDER BY m.id;
 
+-- name: ReportCampaignFlags
+-- The title, emergency and override of the broadcasts whose ids are
+-- written in for {{IDS}}.
+SELECT id, title, emergency, emergency_reason, override_by, override_reason
+FROM campaigns
+WHERE id IN ({{IDS}});
+
 -- name: ReportEffectObligations
 -- A period's obligations, in taxpayer order, with how far each reminder
 -- kind reached the taxpayer for the period (2 delivered, 1 sent and not

@@ -77,27 +77,36 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		add(b2.ID, 0, 5, taxsms.ServiceActive)
 
 		operator := auth.NewContext(ctx, &auth.Actor{UserID: op.ID, Login: op.Login, Role: taxsms.RoleOperator, OfficeID: b1.ID, OfficePath: b1.Path})
+		branch2 := auth.NewContext(ctx, &auth.Actor{UserID: 99, Login: "shibei.admin", Role: taxsms.RoleBranchAdmin, OfficeID: b2.ID, OfficePath: b2.Path})
 		for _, tc := range []struct {
 			name    string
 			ctx     context.Context
 			subtree int64
 			want    []store.CoverageRow
+			code    string
 		}{
-			{"City", ctx, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 3, Covered: 1}, {OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}},
-			{"Subtree", ctx, b2.ID, []store.CoverageRow{{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}},
-			{"Operator", operator, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 2, Covered: 1}}},
-			{"OperatorOutside", operator, b2.ID, nil},
+			{"City", ctx, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 3, Covered: 1}, {OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
+			{"Subtree", ctx, b2.ID, []store.CoverageRow{{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
+			{"Operator", operator, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 2, Covered: 1}}, ""},
+			{"Branch", branch2, 0, []store.CoverageRow{{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
+			// An office outside the offices one may read is not found, as
+			// is one that does not exist.
+			{"OperatorOutside", operator, b2.ID, nil, taxsms.ENOTFOUND},
+			{"BranchOutside", branch2, b1.ID, nil, taxsms.ENOTFOUND},
+			{"NoOffice", ctx, 9999, nil, taxsms.ENOTFOUND},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := db.Coverage(tc.ctx, tc.subtree)
+				if tc.code != "" {
+					wantCode(t, err, tc.code, "office")
+					return
+				}
 				must(t, err)
 				if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 					t.Errorf("Coverage = %+v, want %+v", got, tc.want)
 				}
 			})
 		}
-		_, err := db.Coverage(ctx, 9999)
-		wantCode(t, err, taxsms.EINVALID, "office")
 	})
 
 	t.Run("Deadlines", func(t *testing.T) {
@@ -397,33 +406,66 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 				must(t, db.CreateMessage(ctx, m))
 			}
 		}
-		send(op, 7, 3) // a broadcast at 10:00
+		campaign := func(title string, emergency string) *taxsms.Campaign {
+			c := &taxsms.Campaign{OfficeID: b1.ID, AuthorID: op.ID, Kind: taxsms.KindSpecial, Title: title, Template: "请按期申报。",
+				Audience: taxsms.Audience{Type: taxsms.AudienceTaxpayers}, Emergency: emergency != "", EmergencyReason: emergency}
+			must(t, db.CreateCampaign(ctx, c))
+			return c
+		}
+		plain := campaign("征期提醒", "")
+		overridden := campaign("政策宣传", "")
+		_, err := db.MoveCampaign(ctx, overridden.ID, store.CampaignMove{From: []taxsms.CampaignState{taxsms.CampaignDraft},
+			To: taxsms.CampaignApproved, ApprovedBy: op.ID, OverrideBy: op.ID, OverrideReason: "号码为本局咨询电话"})
+		must(t, err)
+		urgent := campaign("台风停止办税", "台风预警，明日暂停办税服务")
+		send(op, plain.ID, 3) // a broadcast at 10:00
 		send(op, 0, 1)
+		send(op, overridden.ID, 1)
 		clk.t = cst(2026, 12, 3, 20, 0)
 		send(op, 0, 1) // in the evening
 		send(other, 0, 2)
+		send(op, urgent.ID, 2) // an emergency in the evening
 		must(t, db.CreateMessage(ctx, mt(taxsms.KindFilingReminder, "13900000001", 1))) // automatic: not supervised
 		hours := calendar.DefaultHours(cal)
-		inHours := func(office int64, at time.Time) bool { return hours.Contains(at) }
+		// The classifier reads the store, as the console's does, while
+		// Supervision is called on a store of one connection.
+		inHours := func(office int64, at time.Time) bool {
+			if _, err := db.FindOffice(ctx, office); err != nil {
+				t.Errorf("the classifier cannot read office %d: %v", office, err)
+			}
+			return hours.Contains(at)
+		}
 		got, err := db.Supervision(ctx, 0, cst(2026, 12, 3, 0, 0), cst(2026, 12, 4, 0, 0), loc, inHours)
 		must(t, err)
-		if len(got) != 3 {
-			t.Fatalf("Supervision = %+v, want 3 groups", got)
+		if len(got) != 5 {
+			t.Fatalf("Supervision = %+v, want 5 groups", got)
 		}
-		if g := got[0]; g.CampaignID != 7 || g.Recipients != 3 || g.Segments != 6 || g.OutsideHours != 0 || g.Login != op.Login || g.Emergency || g.Override {
-			t.Errorf("broadcast group = %+v", g)
+		if g := got[0]; g.CampaignID != plain.ID || g.CampaignTitle != "征期提醒" || g.Recipients != 3 || g.Segments != 6 || g.OutsideHours != 0 ||
+			g.Login != op.Login || g.Emergency || g.Override || g.Flagged() {
+			t.Errorf("broadcast group = %+v, want 3 messages of 征期提醒 within hours, nothing flagged", g)
 		}
-		if g := got[1]; g.CampaignID != 0 || g.Recipients != 2 || g.OutsideHours != 1 || g.Day != day(2026, 12, 3) || g.Waiting != 2 {
+		if g := got[1]; g.CampaignID != 0 || g.Recipients != 2 || g.OutsideHours != 1 || g.Day != day(2026, 12, 3) || g.Waiting != 2 || !g.Flagged() {
 			t.Errorf("day group = %+v, want 2 messages, 1 outside working hours", g)
 		}
-		if g := got[2]; g.AuthorID != other.ID || g.OfficeID != b2.ID || g.OutsideHours != 2 {
+		if g := got[2]; g.CampaignID != overridden.ID || !g.Override || g.OverrideBy != op.ID || g.OverrideReason != "号码为本局咨询电话" || g.Emergency || !g.Flagged() {
+			t.Errorf("overridden broadcast = %+v, want the override and its reason", g)
+		}
+		if g := got[3]; g.AuthorID != other.ID || g.OfficeID != b2.ID || g.OutsideHours != 2 {
 			t.Errorf("other author's group = %+v", g)
+		}
+		if g := got[4]; g.CampaignID != urgent.ID || !g.Emergency || g.EmergencyReason != "台风预警，明日暂停办税服务" || g.Override || g.OutsideHours != 2 {
+			t.Errorf("emergency broadcast = %+v, want the emergency and its reason, 2 outside working hours", g)
 		}
 		operator := auth.NewContext(ctx, &auth.Actor{UserID: op.ID, Login: op.Login, Role: taxsms.RoleOperator, OfficeID: b1.ID, OfficePath: b1.Path})
 		got, err = db.Supervision(operator, 0, cst(2026, 12, 3, 0, 0), cst(2026, 12, 4, 0, 0), loc, nil)
 		must(t, err)
-		if len(got) != 2 || got[0].AuthorID != op.ID || got[1].AuthorID != op.ID {
-			t.Errorf("an operator's supervision = %+v, want only its own sends", got)
+		if len(got) != 4 {
+			t.Fatalf("an operator's supervision = %+v, want its 4 sends", got)
+		}
+		for _, g := range got {
+			if g.AuthorID != op.ID || g.OutsideHours != 0 {
+				t.Errorf("an operator's supervision shows %+v, want only its own sends, none classified", g)
+			}
 		}
 	})
 
