@@ -424,7 +424,7 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		clk.t = cst(2026, 12, 3, 20, 0)
 		send(op, 0, 1) // in the evening
 		send(other, 0, 2)
-		send(op, urgent.ID, 2) // an emergency in the evening
+		send(op, urgent.ID, 2)                                                          // an emergency in the evening
 		must(t, db.CreateMessage(ctx, mt(taxsms.KindFilingReminder, "13900000001", 1))) // automatic: not supervised
 		hours := calendar.DefaultHours(cal)
 		// The classifier reads the store, as the console's does, while
