@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -523,6 +525,69 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// DayDelivery counts the MT messages created on one day by outcome.
+type DayDelivery struct {
+	Day       taxsms.Date // in the zone ReceptionDays was given
+	Messages  int
+	Delivered int
+	Failed    int // failed, rejected or expired
+}
+
+// ReceptionDays returns the MT messages created from from (included) to to
+// (excluded) in the actor's scope (and subtree), counted by day in loc and
+// outcome, by day; days without messages are left out. The day is decided
+// with loc's offset at from, exact for zones without daylight saving time
+// (Asia/Shanghai).
+func (db *DB) ReceptionDays(ctx context.Context, subtree int64, from, to time.Time, loc *time.Location) ([]DayDelivery, error) {
+	lo, hi, err := db.idRange(ctx, from, to)
+	if err != nil || lo == 0 {
+		return nil, err
+	}
+	q, args, err := db.reportQuery(ctx, "ReportReceptionDays", auth.DataMessages, subtree)
+	if err != nil {
+		return nil, err
+	}
+	_, off := from.In(loc).Zone()
+	q = strings.Replace(q, "{offset}", strconv.FormatInt(int64(off)*1000, 10), 1)
+	rows, err := db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byDay := make(map[int64]*DayDelivery)
+	var days []int64
+	for rows.Next() {
+		var day int64
+		var status string
+		var n int
+		if err := rows.Scan(&day, &status, &n); err != nil {
+			return nil, err
+		}
+		d := byDay[day]
+		if d == nil {
+			d = &DayDelivery{Day: taxsms.DateOf(time.Unix(day*86400, 0).UTC())}
+			byDay[day] = d
+			days = append(days, day)
+		}
+		d.Messages += n
+		switch taxsms.Status(status) {
+		case taxsms.StatusDelivered:
+			d.Delivered += n
+		case taxsms.StatusFailed, taxsms.StatusRejected, taxsms.StatusExpired:
+			d.Failed += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(days)
+	out := make([]DayDelivery, 0, len(days))
+	for _, d := range days {
+		out = append(out, *byDay[d])
+	}
+	return out, nil
 }
 
 // idRange returns the ids of the messages created from from to to: the

@@ -17,8 +17,8 @@ import (
 type SendGroup struct {
 	OfficeID   int64
 	AuthorID   int64
-	Login      string
-	Author     string // the author's name
+	Login      string // the author's login, "" if the actor may not read the author
+	Author     string // the author's name, likewise
 	CampaignID int64  // 0: not a broadcast
 	Day        taxsms.Date
 	Kind       taxsms.Kind
@@ -51,7 +51,9 @@ func (g *SendGroup) Flagged() bool { return g.OutsideHours > 0 || g.Emergency ||
 // Supervision returns what staff sent from from (included) to to
 // (excluded) in the actor's scope of messages (and subtree): groups of
 // messages with an author, by office, author, then broadcast or day (in
-// loc) and kind, in the order of their first message. inHours, if not nil,
+// loc) and kind, in the order of their first message. An author the actor
+// may not read as a user (one of another office who sent on behalf of
+// this one) is given by id only. inHours, if not nil,
 // tells whether a message of an office created at an instant was within
 // its working hours; the others are counted in OutsideHours. It is called
 // once the messages are read, so it may read the store itself. Broadcasts
@@ -82,9 +84,9 @@ func (db *DB) Supervision(ctx context.Context, subtree int64, from, to time.Time
 	var created [][]int64 // per group, its messages' creation instants
 	for rows.Next() {
 		var office, author, campaign, at int64
-		var login, name, kind, status string
+		var kind, status string
 		var segments int
-		if err := rows.Scan(&office, &author, &login, &name, &campaign, &kind, &status, &segments, &at); err != nil {
+		if err := rows.Scan(&office, &author, &campaign, &kind, &status, &segments, &at); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -97,7 +99,7 @@ func (db *DB) Supervision(ctx context.Context, subtree int64, from, to time.Time
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, SendGroup{OfficeID: office, AuthorID: author, Login: login, Author: name, CampaignID: campaign,
+			out = append(out, SendGroup{OfficeID: office, AuthorID: author, CampaignID: campaign,
 				Day: taxsms.DateOf(t.In(loc)), Kind: k.kind, First: t})
 			created = append(created, nil)
 		}
@@ -132,7 +134,71 @@ func (db *DB) Supervision(ctx context.Context, subtree int64, from, to time.Time
 			}
 		}
 	}
+	if err := db.authorNames(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, db.campaignFlags(ctx, out)
+}
+
+// inList returns ids as a list of integers for an IN (...) clause.
+func inList(ids []int64) string {
+	var b strings.Builder
+	for j, id := range ids {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+// eachBatch calls f with the ids, at most 500 at a time.
+func eachBatch(ids []int64, f func(batch []int64) error) error {
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		if err := f(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// authorNames sets the login and name of the groups' authors whom the
+// actor may read as users; the others keep only their id, so that
+// supervision names no one the actor's scope of users leaves out.
+func (db *DB) authorNames(ctx context.Context, groups []SendGroup) error {
+	at := make(map[int64][]int)
+	var ids []int64
+	for i, g := range groups {
+		if _, ok := at[g.AuthorID]; !ok {
+			ids = append(ids, g.AuthorID)
+		}
+		at[g.AuthorID] = append(at[g.AuthorID], i)
+	}
+	read := auth.AccessFrom(ctx, auth.DataUsers).Read
+	return eachBatch(ids, func(batch []int64) error {
+		rows, err := db.db.QueryContext(ctx, strings.Replace(db.q("ReportAuthors"), "{{IDS}}", inList(batch), 1))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var login, name, path string
+			if err := rows.Scan(&id, &login, &name, &path); err != nil {
+				return err
+			}
+			if !read.Contains(path, id) {
+				continue
+			}
+			for _, i := range at[id] {
+				groups[i].Login, groups[i].Author = login, name
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // campaignFlags sets the title, emergency and override of the broadcasts
@@ -149,28 +215,18 @@ func (db *DB) campaignFlags(ctx context.Context, groups []SendGroup) error {
 		}
 		at[g.CampaignID] = append(at[g.CampaignID], i)
 	}
-	const batch = 500
-	for len(ids) > 0 {
-		n := min(batch, len(ids))
-		var in strings.Builder
-		for j, id := range ids[:n] {
-			if j > 0 {
-				in.WriteByte(',')
-			}
-			in.WriteString(strconv.FormatInt(id, 10))
-		}
-		ids = ids[n:]
-		rows, err := db.db.QueryContext(ctx, strings.Replace(db.q("ReportCampaignFlags"), "{{IDS}}", in.String(), 1))
+	return eachBatch(ids, func(batch []int64) error {
+		rows, err := db.db.QueryContext(ctx, strings.Replace(db.q("ReportCampaignFlags"), "{{IDS}}", inList(batch), 1))
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id int64
 			var title, eReason, oReason string
 			var emergency int
 			var overrideBy sql.NullInt64
 			if err := rows.Scan(&id, &title, &emergency, &eReason, &overrideBy, &oReason); err != nil {
-				rows.Close()
 				return err
 			}
 			for _, i := range at[id] {
@@ -179,10 +235,6 @@ func (db *DB) campaignFlags(ctx context.Context, groups []SendGroup) error {
 				g.Override, g.OverrideBy, g.OverrideReason = overrideBy.Valid, overrideBy.Int64, oReason
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rows.Err()
+	})
 }

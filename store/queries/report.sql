@@ -105,13 +105,29 @@ LIMIT 200;
 
 -- name: ReportSupervision
 -- Messages written by staff, created in a range of ids and instants, in id
--- order, with their authors.
-SELECT COALESCE(m.office_id, 0), m.author_id, COALESCE(u.login, ''), COALESCE(u.name, ''), COALESCE(m.campaign_id, 0),
-       m.kind, m.status, m.segments, m.created_at
-FROM messages m LEFT JOIN users u ON u.id = m.author_id
+-- order.
+SELECT COALESCE(m.office_id, 0), m.author_id, COALESCE(m.campaign_id, 0), m.kind, m.status, m.segments, m.created_at
+FROM messages m
 WHERE m.id >= ? AND m.id < ? AND m.direction = 'mt' AND m.author_id IS NOT NULL
   AND m.created_at >= ? AND m.created_at < ? AND {{SCOPE}} AND {{SUBTREE}}
 ORDER BY m.id;
+
+-- name: ReportAuthors
+-- The login, name and office path of the users whose ids are written in
+-- for {{IDS}}.
+SELECT u.id, u.login, u.name, o.path
+FROM users u JOIN offices o ON o.id = u.office_id
+WHERE u.id IN ({{IDS}});
+
+-- name: ReportReceptionDays
+-- MT messages created in a range of ids and instants, by day in the
+-- bureau's zone ({offset} its offset in milliseconds, written in by the
+-- store) and status.
+SELECT (m.created_at + {offset}) / 86400000, m.status, COUNT(*)
+FROM messages m
+WHERE m.id >= ? AND m.id < ? AND m.direction = 'mt' AND m.created_at >= ? AND m.created_at < ?
+  AND {{SCOPE}} AND {{SUBTREE}}
+GROUP BY 1, 2;
 
 -- name: ReportCampaignFlags
 -- The title, emergency and override of the broadcasts whose ids are

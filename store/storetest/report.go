@@ -287,6 +287,9 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 				outcome[m.ID] = stat
 			}
 		}
+		clk.t = cst(2026, 12, 2, 23, 30) // the day before, in Shanghai; 15:30 UTC
+		send(b1.ID, taxsms.KindFilingReminder, "DELIVRD", 1)
+		clk.t = cst(2026, 12, 3, 10, 0)
 		send(b1.ID, taxsms.KindFilingReminder, "DELIVRD", 3)
 		send(b1.ID, taxsms.KindFilingReminder, "MK:0005", 1)
 		send(b2.ID, taxsms.KindSpecial, "DELIVRD", 2)
@@ -313,6 +316,26 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		must(t, err)
 		if len(got) != 0 {
 			t.Errorf("Reception of the next day = %+v, want none", got)
+		}
+		for _, tc := range []struct {
+			name    string
+			subtree int64
+			want    []store.DayDelivery
+		}{
+			{"City", 0, []store.DayDelivery{{Day: day(2026, 12, 2), Messages: 1, Delivered: 1}, {Day: day(2026, 12, 3), Messages: 6, Delivered: 5, Failed: 1}}},
+			{"Branch2", b2.ID, []store.DayDelivery{{Day: day(2026, 12, 3), Messages: 2, Delivered: 2}}},
+		} {
+			days, err := db.ReceptionDays(ctx, tc.subtree, cst(2026, 12, 1, 0, 0), cst(2026, 12, 5, 0, 0), loc)
+			must(t, err)
+			if fmt.Sprint(days) != fmt.Sprint(tc.want) {
+				t.Errorf("ReceptionDays of %s = %+v, want %+v", tc.name, days, tc.want)
+			}
+		}
+		branch := auth.NewContext(ctx, &auth.Actor{UserID: 9, Login: "b2", Role: taxsms.RoleBranchAdmin, OfficeID: b2.ID, OfficePath: b2.Path})
+		days, err := db.ReceptionDays(branch, 0, cst(2026, 12, 1, 0, 0), cst(2026, 12, 5, 0, 0), loc)
+		must(t, err)
+		if len(days) != 1 || days[0].Messages != 2 {
+			t.Errorf("branch 2's ReceptionDays = %+v, want its 2 messages only", days)
 		}
 	})
 
@@ -455,6 +478,20 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		}
 		if g := got[4]; g.CampaignID != urgent.ID || !g.Emergency || g.EmergencyReason != "台风预警，明日暂停办税服务" || g.Override || g.OutsideHours != 2 {
 			t.Errorf("emergency broadcast = %+v, want the emergency and its reason, 2 outside working hours", g)
+		}
+		// A branch administrator reads what was sent in its branch; an
+		// author it may not read as a user is given by id only.
+		branch := auth.NewContext(ctx, &auth.Actor{UserID: 9, Login: "b2", Role: taxsms.RoleBranchAdmin, OfficeID: b2.ID, OfficePath: b2.Path})
+		stranger := &taxsms.User{Login: "city.op", Name: "赵强", OfficeID: b1.ID, Role: taxsms.RoleOperator}
+		must(t, db.CreateUser(ctx, stranger))
+		send(stranger, 0, 0)
+		m := mt(taxsms.KindSpecial, "13900000099", 1)
+		m.AuthorID, m.OfficeID = stranger.ID, b2.ID // on behalf of branch 2
+		must(t, db.CreateMessage(ctx, m))
+		got, err = db.Supervision(branch, 0, cst(2026, 12, 3, 0, 0), cst(2026, 12, 4, 0, 0), loc, nil)
+		must(t, err)
+		if len(got) != 2 || got[0].Login != other.Login || got[0].Author != other.Name || got[1].AuthorID != stranger.ID || got[1].Login != "" || got[1].Author != "" {
+			t.Errorf("branch 2's supervision = %+v, want its operator by name and the other branch's user by id only", got)
 		}
 		operator := auth.NewContext(ctx, &auth.Actor{UserID: op.ID, Login: op.Login, Role: taxsms.RoleOperator, OfficeID: b1.ID, OfficePath: b1.Path})
 		got, err = db.Supervision(operator, 0, cst(2026, 12, 3, 0, 0), cst(2026, 12, 4, 0, 0), loc, nil)
