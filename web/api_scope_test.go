@@ -183,6 +183,7 @@ func (f *fixture) walkSteps() map[string]walkStep {
 	}
 	f.taxDataSteps(steps)
 	f.billingSteps(steps)
+	f.reportSteps(steps)
 	return steps
 }
 

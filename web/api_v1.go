@@ -89,6 +89,13 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/statements", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleStatement},
 		{Pattern: "GET /api/v1/tariffs", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleListTariffs},
 		{Pattern: "POST /api/v1/tariffs", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleCreateTariff},
+
+		// Service reports, within the caller's scope of their data.
+		{Pattern: "GET /api/v1/reports/coverage", Data: tp, Handler: s.handleReportCoverage},
+		{Pattern: "GET /api/v1/reports/reception", Data: ms, Handler: s.handleReportReception},
+		{Pattern: "GET /api/v1/reports/failing-numbers", Data: tp, Handler: s.handleReportFailing},
+		{Pattern: "GET /api/v1/reports/supervision", Data: ms, Handler: s.handleReportSupervision},
+		{Pattern: "GET /api/v1/reports/effect", Data: tp, Handler: s.handleReportEffect},
 	}
 }
 

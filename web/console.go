@@ -76,6 +76,7 @@ type Console struct {
 	aead    cipher.AEAD // seals the pending sign-in step
 	flashK  []byte      // signs flash messages
 	stats   statsCache
+	covers  coverCache     // the dashboard's service coverage, per scope
 	routes  []consoleRoute // the signed-in pages, as registered
 	links   linkMeter      // the links page's throughput
 }

@@ -1,14 +1,19 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"taxsms"
 	"taxsms/auth"
 	"taxsms/carrier"
+	"taxsms/report"
 	"taxsms/store"
 )
 
@@ -64,6 +69,14 @@ type queueDepth struct {
 type dashboard struct {
 	Today, Month *period
 	Trend        template.HTML // the last 30 days, SVG
+	RateTrend    template.HTML // the delivery rate of each of the last 30 days, SVG
+	// Coverage is the share of taxpayers in service in the user's scope,
+	// and CoverageChart the same by office one level below the user's
+	// (for those who read taxpayers).
+	ShowCoverage  bool
+	Coverage      report.Rate
+	CoverageChart template.HTML
+	CoverageAsOf  time.Time
 	TrendDays    int
 	TrendRows    []trendRow   // the chart's figures, newest first
 	ShowMessages bool         // the user may read some messages
@@ -113,6 +126,7 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	d.Today, d.Month = newPeriod(), newPeriod()
 	sent := make(map[taxsms.Date]int)
 	delivered := make(map[taxsms.Date]int)
+	settled := make(map[taxsms.Date]int) // delivered, failed, expired or rejected
 	for _, n := range counts {
 		ps := []*period{}
 		if n.Day == today {
@@ -126,8 +140,12 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 		}
 		if n.Direction == taxsms.MT {
 			sent[n.Day] += n.N
-			if n.Status == taxsms.StatusDelivered {
+			switch n.Status {
+			case taxsms.StatusDelivered:
 				delivered[n.Day] += n.N
+				settled[n.Day] += n.N
+			case taxsms.StatusFailed, taxsms.StatusExpired, taxsms.StatusRejected:
+				settled[n.Day] += n.N
 			}
 		}
 	}
@@ -141,15 +159,23 @@ func (c *Console) dashboard(r *Request) (*dashboard, error) {
 	d.Month.Kinds = barChart(c.T(r, "dash.chart_kinds"), bars)
 	var days []string
 	var sentV, delivV []int
+	var rates []dayRate
 	for day := trendStart; !today.Before(day); day = taxsms.DateOf(day.Time(time.UTC).AddDate(0, 0, 1)) {
 		days = append(days, day.Time(time.UTC).Format("01-02"))
 		sentV, delivV = append(sentV, sent[day]), append(delivV, delivered[day])
+		rates = append(rates, dayRate{Day: days[len(days)-1], Rate: report.Rate{N: delivered[day], Of: settled[day]}})
 		d.TrendRows = append([]trendRow{{Day: day, Sent: sent[day], Delivered: delivered[day]}}, d.TrendRows...)
 	}
 	d.Trend = timeChart(c.T(r, "dash.chart_trend", trendDays), days, []series{
 		{Label: c.T(r, "dash.series_sent"), Class: "chart-area", Values: sentV},
 		{Label: c.T(r, "dash.series_delivered"), Class: "chart-line", Values: delivV},
 	})
+	d.RateTrend = rateDaysChart(c.T(r, "dash.chart_rate", trendDays), rates)
+	if canRead(auth.DataTaxpayers)(r.Actor) {
+		if err := c.dashboardCoverage(r, d); err != nil {
+			return nil, err
+		}
+	}
 	if r.Actor.Has(auth.PermViewHealth) {
 		d.ShowHealth = true
 		ob, _, err := c.outboxStats(ctx)
@@ -207,4 +233,110 @@ func (p *period) finish() {
 	if p.Final > 0 {
 		p.Rate, p.HasRate = float64(ok)/float64(p.Final), true
 	}
+}
+
+// coverCache holds the dashboard's coverage per scope of taxpayers,
+// reused like the message counts (Console.StatsMaxAge): counting it reads
+// every taxpayer of the scope.
+type coverCache struct {
+	mu     sync.Mutex
+	scopes map[string]*cached[[]store.CoverageRow]
+}
+
+// coverage returns the coverage of every office in the scope of ctx's
+// actor, and when it was counted.
+func (c *Console) coverage(ctx context.Context) ([]store.CoverageRow, time.Time, error) {
+	a, _ := auth.FromContext(ctx)
+	key := a.Access(auth.DataTaxpayers).Read.String()
+	now, maxAge := c.Now(), c.statsMaxAge()
+	c.covers.mu.Lock()
+	if c.covers.scopes == nil {
+		c.covers.scopes = make(map[string]*cached[[]store.CoverageRow])
+	}
+	e := c.covers.scopes[key]
+	if e == nil {
+		e = new(cached[[]store.CoverageRow])
+		for k, old := range c.covers.scopes { // scopes no one looked at for an hour
+			if at, ok := old.loaded(); ok && now.Sub(at) > time.Hour+10*maxAge {
+				delete(c.covers.scopes, k)
+			}
+		}
+		c.covers.scopes[key] = e
+	}
+	c.covers.mu.Unlock()
+	return e.get(now, maxAge, func() ([]store.CoverageRow, error) { return c.DB.Coverage(ctx, 0) })
+}
+
+// dashboardCoverage sets d's coverage: in all, and by office one level
+// below the highest office the user reads (each office's figures added
+// into the one of that level above it).
+func (c *Console) dashboardCoverage(r *Request, d *dashboard) error {
+	ctx := r.Context()
+	rows, at, err := c.coverage(ctx)
+	if err != nil {
+		return err
+	}
+	d.ShowCoverage, d.Coverage, d.CoverageAsOf = true, report.TotalCovered(rows), at
+	offices, err := c.DB.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1000})
+	if err != nil {
+		return err
+	}
+	lines, names := rollUp(rows, offices)
+	var bars []rateBar
+	for _, l := range lines {
+		name := names[l.OfficeID]
+		if name == "" {
+			name = "#" + strconv.FormatInt(l.OfficeID, 10)
+		}
+		bars = append(bars, rateBar{Label: name, Rate: report.Rate{N: l.Covered, Of: l.Taxpayers}})
+	}
+	d.CoverageChart = rateChart(c.T(r, "dash.chart_coverage"), bars)
+	return nil
+}
+
+// rollUp adds the coverage of each office into its ancestor one level
+// below the highest of offices (or the highest itself), in tree order;
+// offices not among them (outside what the user reads as offices) stay
+// apart, last. It returns the names of the offices it keeps.
+func rollUp(rows []store.CoverageRow, offices []*taxsms.Office) ([]store.CoverageRow, map[int64]string) {
+	names := make(map[int64]string, len(offices))
+	paths := make(map[int64]string, len(offices))
+	top := -1
+	for _, o := range offices {
+		names[o.ID], paths[o.ID] = o.Name, o.Path
+		if n := strings.Count(o.Path, "/") - 1; top < 0 || n < top {
+			top = n
+		}
+	}
+	byID := make(map[int64]*store.CoverageRow)
+	var order []int64
+	for _, row := range rows {
+		id := row.OfficeID
+		if p, ok := paths[id]; ok {
+			ids := strings.Split(strings.Trim(p, "/"), "/")
+			if len(ids) > top {
+				id, _ = strconv.ParseInt(ids[top], 10, 64)
+			}
+		}
+		l := byID[id]
+		if l == nil {
+			l = &store.CoverageRow{OfficeID: id}
+			byID[id] = l
+			order = append(order, id)
+		}
+		l.Taxpayers += row.Taxpayers
+		l.Covered += row.Covered
+	}
+	rank := func(id int64) string {
+		if p, ok := paths[id]; ok {
+			return "0" + p
+		}
+		return "1" + strconv.FormatInt(id, 10)
+	}
+	slices.SortFunc(order, func(a, b int64) int { return strings.Compare(rank(a), rank(b)) })
+	out := make([]store.CoverageRow, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	return out, names
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/csv"
-	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -54,6 +53,7 @@ type reportPage struct {
 	Query    reportQuery
 	Offices  []officeChoice
 	names    map[int64]string
+	order    map[int64]int // offices in tree order
 	Charts   []template.HTML
 	Export   string // the query of the export links
 	Coverage *coverageData
@@ -72,6 +72,33 @@ func (p *reportPage) OfficeName(id int64) string {
 		return "—"
 	}
 	return "#" + strconv.FormatInt(id, 10)
+}
+
+// setOffices sets the offices of the filter, their names and tree order.
+func (p *reportPage) setOffices(choices []officeChoice, names map[int64]string) {
+	p.Offices, p.names, p.order = choices, names, make(map[int64]int, len(choices))
+	for i, o := range choices {
+		p.order[o.ID] = i
+	}
+}
+
+// byTree sorts a report's lines by their office's place in the tree (the
+// offices the viewer may not read last, by id).
+func byTree[T any](p *reportPage, lines []T, office func(T) int64) {
+	rank := func(id int64) (int, int64) {
+		if i, ok := p.order[id]; ok {
+			return i, 0
+		}
+		return len(p.order), id
+	}
+	slices.SortStableFunc(lines, func(a, b T) int {
+		ra, ia := rank(office(a))
+		rb, ib := rank(office(b))
+		if ra != rb {
+			return ra - rb
+		}
+		return int(ia - ib)
+	})
 }
 
 // reportsIndex is the data of the reports' index.
@@ -94,16 +121,20 @@ func (c *Console) handleReports(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	f := newForm(r, reportSettingsFields...)
-	f.Values.Set("drive_start", s.DriveStart.String())
-	f.Values.Set("fail_run", strconv.Itoa(s.FailRun))
-	f.Values.Set("fail_days", strconv.Itoa(s.FailDays))
-	f.Values.Set("paid_within", strconv.Itoa(s.PaidWithin))
+	f.Values = settingsValues(s)
 	c.render(w, r, http.StatusOK, "reports", &Page{Title: "rep.title", Data: &reportsIndex{Names: reportNames, Settings: s}, Form: f})
 	return nil
 }
 
+func settingsValues(s store.ReportSettings) map[string][]string {
+	return map[string][]string{"drive_start": {s.DriveStart.String()}, "fail_run": {strconv.Itoa(s.FailRun)},
+		"fail_days": {strconv.Itoa(s.FailDays)}, "paid_within": {strconv.Itoa(s.PaidWithin)}}
+}
+
 // handleReportSettings serves POST /reports/settings: the city's settings
-// of the reports, recorded in the audit archive by the store.
+// of the reports (the activation drive's start, when a number goes on the
+// worklist, the days to pay), kept by the store for city administrators
+// and recorded in the audit archive.
 func (c *Console) handleReportSettings(w http.ResponseWriter, r *Request) error {
 	f := newForm(r, reportSettingsFields...)
 	var s store.ReportSettings
@@ -120,7 +151,11 @@ func (c *Console) handleReportSettings(w http.ResponseWriter, r *Request) error 
 		}
 	}
 	if f.OK() {
-		if err := c.failWith(r, f, c.DB.SetReportSettings(r.Context(), s)); err != nil {
+		err := c.DB.SetReportSettings(r.Context(), s)
+		if taxsms.ErrorCode(err) == taxsms.EFORBIDDEN {
+			return err
+		}
+		if err := c.failWith(r, f, err); err != nil {
 			return err
 		}
 	}
@@ -138,7 +173,8 @@ func (c *Console) handleReportSettings(w http.ResponseWriter, r *Request) error 
 
 // handleReport serves GET /reports/{name}: one report of the user's scope
 // for an office subtree and a range of days (or a tax period), with its
-// charts.
+// charts. A bad filter is shown beside its field (400); an office the user
+// may not read is 404.
 func (c *Console) handleReport(w http.ResponseWriter, r *Request) error {
 	name := r.PathValue("name")
 	if !slices.Contains(reportNames, name) {
@@ -147,25 +183,26 @@ func (c *Console) handleReport(w http.ResponseWriter, r *Request) error {
 	if err := requireRead(r, reportNeeds(name)); err != nil {
 		return err
 	}
-	f := newForm(r, "office", "from", "to", "period")
+	f := newForm(r, reportParams...)
 	p := &reportPage{Name: name, Names: reportNames}
-	p.Offices, p.names = c.officeChoices(r)
+	p.setOffices(c.officeChoices(r))
+	page := &Page{Title: "rep." + name, Data: p, Form: f}
 	q, err := parseReportQuery(r.URL.Query(), taxsms.DateOf(c.Now().In(c.Location)))
-	if err != nil {
-		f.Fail(taxsms.ErrorField(err), c.T(r, "form.error", taxsms.ErrorMessage(err)))
-		c.render(w, r, http.StatusBadRequest, "report_"+name, &Page{Title: "rep." + name, Data: p, Form: f})
-		return nil
+	if err == nil {
+		// The form shows the days and period the report is of.
+		f.Values = q.values()
+		p.Query, p.Export = q, q.values().Encode()
+		err = c.fillReport(r, p)
 	}
-	p.Query, p.Export = q, q.values().Encode()
-	if err := c.fillReport(r, p); err != nil {
-		if taxsms.ErrorCode(err) == taxsms.EINVALID {
-			f.Fail(taxsms.ErrorField(err), c.T(r, "form.error", taxsms.ErrorMessage(err)))
-			c.render(w, r, http.StatusBadRequest, "report_"+name, &Page{Title: "rep." + name, Data: p, Form: f})
-			return nil
-		}
+	if taxsms.ErrorCode(err) == taxsms.EINVALID {
+		f.Fail(taxsms.ErrorField(err), c.T(r, "form.error", taxsms.ErrorMessage(err)))
+		p.Export = ""
+		c.render(w, r, http.StatusBadRequest, "report_"+name, page)
+		return nil
+	} else if err != nil {
 		return err
 	}
-	c.render(w, r, http.StatusOK, "report_"+name, &Page{Title: "rep." + name, Data: p, Form: f})
+	c.render(w, r, http.StatusOK, "report_"+name, page)
 	return nil
 }
 
@@ -186,17 +223,22 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 		if p.Coverage, err = rp.coverage(ctx, p.Query); err != nil {
 			return err
 		}
+		d := p.Coverage
+		byTree(p, d.Lines, func(l report.OfficeCoverage) int64 { return l.OfficeID })
 		var cov, late []rateBar
-		for _, l := range p.Coverage.Lines {
+		for _, l := range d.Lines {
 			cov = append(cov, rateBar{Label: p.OfficeName(l.OfficeID), Rate: l.Covered})
 			late = append(late, rateBar{Label: p.OfficeName(l.OfficeID), Rate: l.LateRegistrations})
 		}
 		p.Charts = []template.HTML{rateChart(c.T(r, "rep.chart_coverage"), cov), rateChart(c.T(r, "rep.chart_late"), late)}
 	case "reception":
-		if p.Recept, err = rp.reception(ctx, p.Query); err != nil {
+		if p.Recept, err = rp.reception(ctx, p.Query, true); err != nil {
 			return err
 		}
-		p.Charts = []template.HTML{carrierChart(c, r, p.Recept.Table), kindChart(c, r, p.Recept.Table)}
+		d := p.Recept
+		byTree(p, d.Table.ByOffice, func(l report.Line) int64 { return l.OfficeID })
+		byTree(p, d.Failing, func(f store.FailingNumber) int64 { return f.OfficeID })
+		p.Charts = []template.HTML{c.daysChart(r, p.Query, d.Days), carrierChart(c, r, d.Table), kindChart(c, r, d.Table)}
 	case "supervision":
 		if p.Super, err = rp.supervision(ctx, p.Query); err != nil {
 			return err
@@ -206,16 +248,21 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 			if i == 20 {
 				break
 			}
-			bars = append(bars, bar{Label: a.Author, N: a.Recipients})
+			bars = append(bars, bar{Label: a.Name(), N: a.Recipients})
 		}
-		p.Charts = []template.HTML{barChart(c.T(r, "rep.chart_authors"), bars)}
+		flags := []bar{
+			{Label: c.T(r, "rep.outside_hours"), N: p.Super.Outside},
+			{Label: c.T(r, "rep.flag_emergency"), N: p.Super.Emergencies},
+			{Label: c.T(r, "rep.flag_override"), N: p.Super.Overrides},
+		}
+		p.Charts = []template.HTML{barChart(c.T(r, "rep.chart_authors"), bars), barChart(c.T(r, "rep.chart_flags"), flags)}
 	case "effect":
 		if p.Effect, err = rp.effect(ctx, p.Query); err != nil {
 			return err
 		}
 		var bars []rateBar
 		for _, e := range p.Effect.Lines {
-			if e.OfficeID != 0 && len(p.Effect.Lines) > 4 && hasTotal(p.Effect.Lines, e) {
+			if e.OfficeID != 0 && hasTotal(p.Effect.Lines, e) {
 				continue // the chart shows each rule's total
 			}
 			rule := c.T(r, "remind.rule."+string(e.Rule))
@@ -227,6 +274,20 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 		p.Charts = []template.HTML{rateChart(c.T(r, "rep.chart_effect"), bars)}
 	}
 	return nil
+}
+
+// daysChart draws the delivery rate of each day of q.
+func (c *Console) daysChart(r *Request, q reportQuery, days []store.DayDelivery) template.HTML {
+	byDay := make(map[taxsms.Date]store.DayDelivery, len(days))
+	for _, d := range days {
+		byDay[d.Day] = d
+	}
+	var points []dayRate
+	for day := q.From; !q.To.Before(day); day = taxsms.DateOf(day.Time(time.UTC).AddDate(0, 0, 1)) {
+		d := byDay[day]
+		points = append(points, dayRate{Day: day.Time(time.UTC).Format("01-02"), Rate: report.Rate{N: d.Delivered, Of: d.Delivered + d.Failed}})
+	}
+	return rateDaysChart(c.T(r, "rep.chart_days"), points)
 }
 
 // hasTotal reports whether the rule of e has a total line among lines.
@@ -258,50 +319,12 @@ func kindChart(c *Console, r *Request, t *report.ReceptionTable) template.HTML {
 	return rateChart(c.T(r, "rep.chart_kinds"), bars)
 }
 
-// rateBar is one bar of a rate chart.
-type rateBar struct {
-	Label string // translated
-	Rate  report.Rate
-}
-
-// rateChart draws horizontal bars from 0 to 100% with each rate and its
-// count ("95.2% · 952/1,000"); a bar without a denominator shows "—".
-// title is the chart's accessible name.
-func rateChart(title string, bars []rateBar) template.HTML {
-	const (
-		width, labelW, valueW = 560, 180, 150
-		rowH, barH, pad       = 24, 16, 4
-	)
-	h := len(bars)*rowH + 2*pad
-	var s strings.Builder
-	fmt.Fprintf(&s, `<svg class="chart chart-bars chart-rates" viewBox="0 0 %d %d" role="img" aria-labelledby="%s"><title id="%[3]s">%s</title>`,
-		width, h, chartID(title), esc(title))
-	span := float64(width - labelW - valueW)
-	fmt.Fprintf(&s, `<line class="chart-grid" x1="%.1f" x2="%.1f" y1="0" y2="%d"/>`, float64(labelW)+span, float64(labelW)+span, h)
-	for i, b := range bars {
-		y := pad + i*rowH
-		v, ok := b.Rate.Value()
-		w := span * v
-		if ok && b.Rate.N > 0 && w < 1 {
-			w = 1
-		}
-		value := "—"
-		if ok {
-			value = b.Rate.String() + " · " + formatInt(b.Rate.N) + "/" + formatInt(b.Rate.Of)
-		}
-		fmt.Fprintf(&s, `<text class="chart-label" x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+barH-4, esc(b.Label))
-		fmt.Fprintf(&s, `<rect class="chart-bar" x="%d" y="%d" width="%.1f" height="%d" rx="2"/>`, labelW, y, w, barH)
-		fmt.Fprintf(&s, `<text class="chart-value" x="%.1f" y="%d">%s</text>`, float64(labelW)+w+6, y+barH-4, esc(value))
-	}
-	s.WriteString(`</svg>`)
-	return template.HTML(s.String())
-}
-
 // handleReportExport serves GET /reports/{name}/export?format=csv|xlsx: the
-// report's table as CSV (UTF-8 with a byte order mark) or an Excel
-// workbook. Numbers are masked unless the user may reveal them. The export
-// is recorded in the audit archive, with its query and row count, before
-// the file is sent.
+// report's tables as CSV (UTF-8 with a byte order mark) or an Excel
+// workbook, one row per line with a first column naming its table.
+// Numbers are masked unless the user may reveal them. The export is
+// recorded in the audit archive, with its query and row count, before the
+// file is sent.
 func (c *Console) handleReportExport(w http.ResponseWriter, r *Request) error {
 	name := r.PathValue("name")
 	if !slices.Contains(reportNames, name) {
@@ -322,12 +345,12 @@ func (c *Console) handleReportExport(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	p := &reportPage{Name: name, Query: q}
-	_, p.names = c.officeChoices(r)
+	p.setOffices(c.officeChoices(r))
 	if err := c.fillReport(r, p); err != nil {
 		return err
 	}
 	full := r.Actor.Has(auth.PermRevealNumbers)
-	head, rows := c.reportTable(r, p, full)
+	head, rows := c.reportTable(p, full)
 	what := "report " + name
 	if full && name == "reception" {
 		what += ", numbers in full"
@@ -351,7 +374,7 @@ func (c *Console) handleReportExport(w http.ResponseWriter, r *Request) error {
 			cw.Write(row)
 		}
 		cw.Flush()
-		return nil
+		return cw.Error()
 	}
 	x := excelize.NewFile()
 	defer x.Close()
@@ -386,7 +409,7 @@ func (c *Console) handleReportExport(w http.ResponseWriter, r *Request) error {
 
 // reportTable returns the head and rows of p's report for an export; full
 // shows numbers in full.
-func (c *Console) reportTable(r *Request, p *reportPage, full bool) ([]string, [][]string) {
+func (c *Console) reportTable(p *reportPage, full bool) ([]string, [][]string) {
 	itoa := strconv.Itoa
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	date := func(d taxsms.Date) string {
@@ -399,62 +422,77 @@ func (c *Console) reportTable(r *Request, p *reportPage, full bool) ([]string, [
 	switch p.Name {
 	case "coverage":
 		d := p.Coverage
-		head := []string{"section", "office_id", "office", "identifier", "name", "day", "due", "done", "taxpayers", "covered", "rate"}
+		head := []string{"section", "office_id", "office", "taxpayer_id", "identifier", "name", "day", "due", "done",
+			"taxpayers", "covered", "coverage_rate", "late_registrations", "registrations", "without_service", "unreflected", "changes"}
 		for _, l := range d.Lines {
-			rows = append(rows, []string{"office", id(l.OfficeID), p.OfficeName(l.OfficeID), "", "", "", "", "",
-				itoa(l.Covered.Of), itoa(l.Covered.N), l.Covered.String()})
+			rows = append(rows, []string{"office", id(l.OfficeID), p.OfficeName(l.OfficeID), "", "", "", "", "", "",
+				itoa(l.Covered.Of), itoa(l.Covered.N), l.Covered.String(), itoa(l.LateRegistrations.N), itoa(l.LateRegistrations.Of),
+				itoa(l.WithoutService), itoa(l.Unreflected.N), itoa(l.Unreflected.Of)})
 		}
 		for _, sec := range []struct {
 			name string
 			rep  *store.LateReport
 		}{{"late_registration", d.Late}, {"without_service", d.Without}, {"unreflected_change", d.Changes}} {
 			for _, x := range sec.rep.Rows {
-				rows = append(rows, []string{sec.name + ":" + x.What, id(x.OfficeID), p.OfficeName(x.OfficeID), x.Identifier, x.Name,
-					date(x.Day), date(x.Due), date(x.Done), "", "", ""})
+				rows = append(rows, []string{sec.name + ":" + x.What, id(x.OfficeID), p.OfficeName(x.OfficeID), id(x.TaxpayerID),
+					x.Identifier, x.Name, date(x.Day), date(x.Due), date(x.Done), "", "", "", "", "", "", "", ""})
 			}
 		}
 		return head, rows
 	case "reception":
 		d := p.Recept
-		head := []string{"section", "office", "kind", "carrier", "messages", "segments", "delivered", "failed", "waiting", "rate",
-			"identifier", "name", "contact_id", "role", "mobile", "failed_in_a_row", "since", "last_delivered", "reasons"}
+		head := []string{"section", "day", "office", "kind", "carrier", "messages", "segments", "delivered", "failed", "waiting", "rate",
+			"taxpayer_id", "identifier", "name", "contact_id", "role", "mobile", "failed_in_a_row", "since", "last", "last_delivered", "reasons"}
+		blank := func(n int) []string { return make([]string, n) }
+		for _, x := range d.Days {
+			r := report.Rate{N: x.Delivered, Of: x.Delivered + x.Failed}
+			rows = append(rows, append([]string{"day", x.Day.String(), "", "", "", itoa(x.Messages), "", itoa(x.Delivered), itoa(x.Failed),
+				itoa(x.Messages - x.Delivered - x.Failed), r.String()}, blank(11)...))
+		}
 		for _, l := range d.Table.ByKindCarrier {
-			rows = append(rows, []string{"kind_carrier", "", string(l.Kind), string(l.Carrier), itoa(l.Messages), itoa(l.Segments),
-				itoa(l.Delivered), itoa(l.Failed), itoa(l.Waiting), l.Rate().String(), "", "", "", "", "", "", "", "", ""})
+			rows = append(rows, append([]string{"kind_carrier", "", "", string(l.Kind), string(l.Carrier), itoa(l.Messages), itoa(l.Segments),
+				itoa(l.Delivered), itoa(l.Failed), itoa(l.Waiting), l.Rate().String()}, blank(11)...))
 		}
 		for _, l := range d.Table.ByOffice {
-			rows = append(rows, []string{"office", p.OfficeName(l.OfficeID), "", "", itoa(l.Messages), itoa(l.Segments),
-				itoa(l.Delivered), itoa(l.Failed), itoa(l.Waiting), l.Rate().String(), "", "", "", "", "", "", "", "", ""})
+			rows = append(rows, append([]string{"office", "", p.OfficeName(l.OfficeID), "", "", itoa(l.Messages), itoa(l.Segments),
+				itoa(l.Delivered), itoa(l.Failed), itoa(l.Waiting), l.Rate().String()}, blank(11)...))
 		}
 		for _, f := range d.Failing {
 			m := taxsms.MaskMobile(f.Mobile)
 			if full {
 				m = f.Mobile
 			}
-			rows = append(rows, []string{"failing", p.OfficeName(f.OfficeID), "", "", "", "", "", "", "", "",
-				f.Identifier, f.Name, id(f.ContactID), string(f.Role), m, itoa(f.Run), c.stamp(f.Since), c.stamp(f.Delivered), strings.Join(f.Reasons, "; ")})
+			rows = append(rows, append(append([]string{"failing", "", p.OfficeName(f.OfficeID)}, blank(8)...),
+				id(f.TaxpayerID), f.Identifier, f.Name, id(f.ContactID), string(f.Role), m, itoa(f.Run), c.stamp(f.Since), c.stamp(f.Last),
+				c.stamp(f.Delivered), strings.Join(f.Reasons, "; ")))
 		}
 		return head, rows
 	case "supervision":
-		head := []string{"office", "author", "login", "campaign_id", "day", "kind", "first", "last", "recipients", "segments",
-			"delivered", "failed", "waiting", "outside_hours", "emergency", "override"}
+		head := []string{"office", "author_id", "author", "login", "campaign_id", "campaign", "day", "kind", "first", "last", "recipients",
+			"segments", "delivered", "failed", "waiting", "outside_hours", "emergency", "emergency_reason", "override", "override_reason"}
 		for _, g := range p.Super.Groups {
-			rows = append(rows, []string{p.OfficeName(g.OfficeID), g.Author, g.Login, id(g.CampaignID), g.Day.String(), string(g.Kind),
-				c.stamp(g.First), c.stamp(g.Last), itoa(g.Recipients), itoa(g.Segments), itoa(g.Delivered), itoa(g.Failed),
-				itoa(g.Waiting), itoa(g.OutsideHours), strconv.FormatBool(g.Emergency), strconv.FormatBool(g.Override)})
+			rows = append(rows, []string{p.OfficeName(g.OfficeID), id(g.AuthorID), g.Author, g.Login, id(g.CampaignID), g.CampaignTitle,
+				g.Day.String(), string(g.Kind), c.stamp(g.First), c.stamp(g.Last), itoa(g.Recipients), itoa(g.Segments), itoa(g.Delivered),
+				itoa(g.Failed), itoa(g.Waiting), itoa(g.OutsideHours), strconv.FormatBool(g.Emergency), g.EmergencyReason,
+				strconv.FormatBool(g.Override), g.OverrideReason})
 		}
 		return head, rows
 	default:
-		head := []string{"rule", "office", "delivered", "delivered_done", "delivered_rate", "undelivered", "undelivered_done",
-			"undelivered_rate", "none", "none_done", "none_rate", "none_opted_out", "none_no_contact"}
+		head := []string{"period", "rule", "office", "reminded", "reminded_done", "reminded_rate", "undelivered", "undelivered_done",
+			"undelivered_rate", "none", "none_done", "none_rate", "none_opted_out", "none_no_contact", "gain_points"}
 		for _, e := range p.Effect.Lines {
 			office := p.OfficeName(e.OfficeID)
 			if e.OfficeID == 0 {
 				office = "total"
 			}
-			rows = append(rows, []string{string(e.Rule), office, itoa(e.EffectRow.Delivered.Taxpayers), itoa(e.EffectRow.Delivered.Done),
-				e.Delivered.String(), itoa(e.EffectRow.Undelivered.Taxpayers), itoa(e.EffectRow.Undelivered.Done), e.Undelivered.String(),
-				itoa(e.EffectRow.None.Taxpayers), itoa(e.EffectRow.None.Done), e.None.String(), itoa(e.OptedOut), itoa(e.NoContact)})
+			gain := ""
+			if e.HasGain {
+				gain = strconv.FormatFloat(e.Gain, 'f', 1, 64)
+			}
+			rows = append(rows, []string{string(p.Effect.Period), string(e.Rule), office, itoa(e.EffectRow.Delivered.Taxpayers),
+				itoa(e.EffectRow.Delivered.Done), e.Delivered.String(), itoa(e.EffectRow.Undelivered.Taxpayers),
+				itoa(e.EffectRow.Undelivered.Done), e.Undelivered.String(), itoa(e.EffectRow.None.Taxpayers), itoa(e.EffectRow.None.Done),
+				e.None.String(), itoa(e.OptedOut), itoa(e.NoContact), gain})
 		}
 		return head, rows
 	}

@@ -35,6 +35,9 @@ type reportQuery struct {
 // maxReportDays bounds a report's range of days.
 const maxReportDays = 366
 
+// reportParams are the query parameters of a report.
+var reportParams = []string{"office", "from", "to", "period"}
+
 // parseReportQuery reads office, from, to and period of q; missing days
 // are this month up to today, a missing period is last month. Bad values
 // are EINVALID naming their field.
@@ -64,14 +67,15 @@ func parseReportQuery(q url.Values, today taxsms.Date) (reportQuery, error) {
 	if rq.To.Before(rq.From) {
 		return rq, taxsms.Invalid("to", "%s is before %s", rq.To, rq.From)
 	}
-	if rq.To.Time(time.UTC).Sub(rq.From.Time(time.UTC)) > maxReportDays*24*time.Hour {
+	if rq.To.Time(time.UTC).Sub(rq.From.Time(time.UTC)) >= maxReportDays*24*time.Hour {
 		return rq, taxsms.Invalid("to", "at most %d days", maxReportDays)
 	}
 	if s := q.Get("period"); s != "" {
-		rq.Period = taxsms.Period(s)
-		if !rq.Period.Valid() {
+		p, err := taxsms.ParsePeriod(s)
+		if err != nil {
 			return rq, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", s)
 		}
+		rq.Period = p
 	}
 	return rq, nil
 }
@@ -107,11 +111,20 @@ func (rp *reporter) today() taxsms.Date { return taxsms.DateOf(rp.Now().In(rp.Lo
 type coverageData struct {
 	Settings store.ReportSettings
 	Lines    []report.OfficeCoverage
-	Total    report.Rate
+	Total    report.Rate       // taxpayers in service, of those whose registration stands
 	Late     *store.LateReport // new registrations without a number after 1 working day
 	Without  *store.LateReport // taxpayers without service since the drive (first page)
 	Changes  *store.LateReport // changes and cancellations not followed the same day
+	// The three deadline reports' totals over every office: late of those
+	// the deadline applied to (Without: all of them are late once the
+	// drive's quarter is over).
+	LateTotal, ChangesTotal report.Rate
+	WithoutTotal            int
+	WithoutOverdue          bool
 }
+
+// withoutPage is how many taxpayers without service a report lists.
+const withoutPage = 1000
 
 func (rp *reporter) coverage(ctx context.Context, q reportQuery) (*coverageData, error) {
 	d := &coverageData{}
@@ -130,29 +143,38 @@ func (rp *reporter) coverage(ctx context.Context, q reportQuery) (*coverageData,
 	if d.Late, err = rp.DB.LateRegistrations(ctx, q.Office, q.From, q.To, cal, rp.Location); err != nil {
 		return nil, err
 	}
-	if d.Without, err = rp.DB.WithoutService(ctx, q.Office, d.Settings.DriveStart, rp.Location, 0, 1000); err != nil {
+	if d.Without, err = rp.DB.WithoutService(ctx, q.Office, d.Settings.DriveStart, rp.Location, 0, withoutPage); err != nil {
 		return nil, err
 	}
 	if d.Changes, err = rp.DB.UnreflectedChanges(ctx, q.Office, q.From, q.To, rp.Location); err != nil {
 		return nil, err
 	}
 	d.Lines, d.Total = report.Coverage(cov, d.Late, d.Without, d.Changes), report.TotalCovered(cov)
+	for _, o := range d.Late.ByOffice {
+		d.LateTotal.N, d.LateTotal.Of = d.LateTotal.N+o.Late, d.LateTotal.Of+o.Total
+	}
+	for _, o := range d.Changes.ByOffice {
+		d.ChangesTotal.N, d.ChangesTotal.Of = d.ChangesTotal.N+o.Late, d.ChangesTotal.Of+o.Total
+	}
+	for _, o := range d.Without.ByOffice {
+		d.WithoutTotal += o.Total
+		d.WithoutOverdue = d.WithoutOverdue || o.Late > 0
+	}
 	return d, nil
 }
 
 // receptionData is the reception report (Art. 14, R-15).
 type receptionData struct {
 	Table   *report.ReceptionTable
+	Days    []store.DayDelivery
 	Rule    store.FailRule
 	Failing []store.FailingNumber
 }
 
-func (rp *reporter) reception(ctx context.Context, q reportQuery) (*receptionData, error) {
-	s, err := rp.DB.ReportSettings(ctx, rp.Location)
-	if err != nil {
-		return nil, err
-	}
-	d := &receptionData{Rule: store.FailRule{Run: s.FailRun, Days: s.FailDays}}
+// reception gathers the delivery tables of q and, if failing is set, the
+// worklist of failing numbers.
+func (rp *reporter) reception(ctx context.Context, q reportQuery, failing bool) (*receptionData, error) {
+	d := &receptionData{Table: report.Reception(nil)}
 	if auth.AccessFrom(ctx, auth.DataMessages).Read.Level != auth.LevelNone {
 		from, to := q.span(rp.Location)
 		counts, err := rp.DB.Reception(ctx, q.Office, from, to)
@@ -160,22 +182,44 @@ func (rp *reporter) reception(ctx context.Context, q reportQuery) (*receptionDat
 			return nil, err
 		}
 		d.Table = report.Reception(counts)
-	} else {
-		d.Table = report.Reception(nil)
+		if d.Days, err = rp.DB.ReceptionDays(ctx, q.Office, from, to, rp.Location); err != nil {
+			return nil, err
+		}
 	}
-	if d.Failing, err = rp.DB.FailingNumbers(ctx, q.Office, d.Rule, rp.Now()); err != nil {
-		return nil, err
+	if failing {
+		var err error
+		if d.Rule, d.Failing, err = rp.failing(ctx, q.Office); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
+}
+
+// failing returns the rule in force and the worklist of failing numbers of
+// an office subtree (0: the whole scope).
+func (rp *reporter) failing(ctx context.Context, office int64) (store.FailRule, []store.FailingNumber, error) {
+	s, err := rp.DB.ReportSettings(ctx, rp.Location)
+	if err != nil {
+		return store.FailRule{}, nil, err
+	}
+	rule := store.FailRule{Run: s.FailRun, Days: s.FailDays}
+	if auth.AccessFrom(ctx, auth.DataTaxpayers).Read.Level == auth.LevelNone {
+		return rule, nil, nil
+	}
+	list, err := rp.DB.FailingNumbers(ctx, office, rule, rp.Now())
+	return rule, list, err
 }
 
 // supervisionData is the supervision report (Art. 9-10).
 type supervisionData struct {
 	Groups  []store.SendGroup
 	Authors []authorTotal
+	// Flagged counts the sends that stand out; Outside, Emergencies and
+	// Overrides count them by why.
+	Flagged, Outside, Emergencies, Overrides int
 }
 
-// authorTotal adds up one author's sends.
+// authorTotal adds up one author's sends in one office.
 type authorTotal struct {
 	OfficeID     int64
 	AuthorID     int64
@@ -184,7 +228,17 @@ type authorTotal struct {
 	Sends        int
 	Recipients   int
 	Segments     int
-	OutsideHours int
+	OutsideHours int // messages
+	Emergencies  int // sends
+	Overrides    int // sends
+}
+
+// Name returns the author's name, or its id if the reader may not see it.
+func (a authorTotal) Name() string {
+	if a.Author != "" {
+		return a.Author
+	}
+	return "#" + strconv.FormatInt(a.AuthorID, 10)
 }
 
 func (rp *reporter) supervision(ctx context.Context, q reportQuery) (*supervisionData, error) {
@@ -212,6 +266,20 @@ func (rp *reporter) supervision(ctx context.Context, q reportQuery) (*supervisio
 		a.Recipients += g.Recipients
 		a.Segments += g.Segments
 		a.OutsideHours += g.OutsideHours
+		if g.Flagged() {
+			d.Flagged++
+		}
+		if g.OutsideHours > 0 {
+			d.Outside++
+		}
+		if g.Emergency {
+			a.Emergencies++
+			d.Emergencies++
+		}
+		if g.Override {
+			a.Overrides++
+			d.Overrides++
+		}
 	}
 	slices.SortStableFunc(d.Authors, func(a, b authorTotal) int { return b.Recipients - a.Recipients })
 	return d, nil
@@ -219,6 +287,7 @@ func (rp *reporter) supervision(ctx context.Context, q reportQuery) (*supervisio
 
 // effectData is the effect of reminders.
 type effectData struct {
+	Period taxsms.Period
 	Within int
 	Lines  []report.Effect
 }
@@ -245,23 +314,12 @@ func (rp *reporter) effect(ctx context.Context, q reportQuery) (*effectData, err
 	if err != nil {
 		return nil, err
 	}
-	return &effectData{Within: s.PaidWithin, Lines: report.Effects(rows)}, nil
-}
-
-// officeNames returns the names of the offices ctx's actor may read, by id.
-func officeNames(ctx context.Context, db *store.DB) map[int64]string {
-	offices, err := db.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1000})
-	names := make(map[int64]string, len(offices))
-	if err == nil {
-		for _, o := range offices {
-			names[o.ID] = o.Name
-		}
-	}
-	return names
+	return &effectData{Period: q.Period, Within: s.PaidWithin, Lines: report.Effects(rows)}, nil
 }
 
 // defaultPlanner is the planner the API reads the calendar and the rules
-// from: the stored ones, else the embedded calendar and default rules.
+// from when the server has no console: the stored ones, else the embedded
+// calendar and the default rules.
 func defaultPlanner(db *store.DB) *remind.Planner {
 	return &remind.Planner{Store: db, Settings: db, Calendar: calendar.Default()}
 }
