@@ -77,16 +77,16 @@ type dashboard struct {
 	Coverage      report.Rate
 	CoverageChart template.HTML
 	CoverageAsOf  time.Time
-	TrendDays    int
-	TrendRows    []trendRow   // the chart's figures, newest first
-	ShowMessages bool         // the user may read some messages
-	Queue        []queueDepth // nil when the user may not see the queue
-	QueueTotal   int
-	Unmatched    int
-	ShowHealth   bool
-	Links        []carrier.Health
-	LinksUp      int
-	AsOf         time.Time
+	TrendDays     int
+	TrendRows     []trendRow   // the chart's figures, newest first
+	ShowMessages  bool         // the user may read some messages
+	Queue         []queueDepth // nil when the user may not see the queue
+	QueueTotal    int
+	Unmatched     int
+	ShowHealth    bool
+	Links         []carrier.Health
+	LinksUp       int
+	AsOf          time.Time
 }
 
 // trendDays is how many days the dashboard's line chart covers.
