@@ -69,7 +69,18 @@ type queueDepth struct {
 type dashboard struct {
 	Today, Month *period
 	Trend        template.HTML // the last 30 days, SVG
-	RateTrend    template.HTML // the delivery rate of each of the last 30 days, SVG
+	TrendDays    int
+	TrendRows    []trendRow   // the chart's figures, newest first
+	ShowMessages bool         // the user may read some messages
+	Queue        []queueDepth // nil when the user may not see the queue
+	QueueTotal   int
+	Unmatched    int
+	ShowHealth   bool
+	Links        []carrier.Health
+	LinksUp      int
+	AsOf         time.Time
+
+	RateTrend template.HTML // the delivery rate of each of the last 30 days, SVG
 	// Coverage is the share of taxpayers in service in the user's scope,
 	// and CoverageChart the same by office one level below the user's
 	// (for those who read taxpayers).
@@ -77,16 +88,6 @@ type dashboard struct {
 	Coverage      report.Rate
 	CoverageChart template.HTML
 	CoverageAsOf  time.Time
-	TrendDays     int
-	TrendRows     []trendRow   // the chart's figures, newest first
-	ShowMessages  bool         // the user may read some messages
-	Queue         []queueDepth // nil when the user may not see the queue
-	QueueTotal    int
-	Unmatched     int
-	ShowHealth    bool
-	Links         []carrier.Health
-	LinksUp       int
-	AsOf          time.Time
 }
 
 // trendDays is how many days the dashboard's line chart covers.
