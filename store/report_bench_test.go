@@ -1,0 +1,170 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"taxsms"
+	"taxsms/calendar"
+	"taxsms/store"
+	"taxsms/store/storetest"
+)
+
+// openReportCity returns a new SQLite file of TAXSMS_BENCH_N taxpayers
+// (default 20,000) in 8 branches, registered over three years, each with
+// one contact (one in ten pending), and two messages to each contact over
+// the 30 days before 2026-12-04 (one in ten failed; one in 50 written by
+// staff); one contact in a hundred has three failures in a row and is on
+// the worklist. Each taxpayer has a 增值税 obligation of 2026-10, due
+// 2026-11-16, nine in ten filed.
+func openReportCity(b *testing.B) (*store.DB, int) {
+	b.Helper()
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("TAXSMS_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	path := filepath.Join(b.TempDir(), "reportcity.db")
+	start := time.Now()
+	if err := buildReportCity("sqlite:"+path, path, n); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built a city of %d taxpayers and %d messages in %v", n, 2*n+n/100, time.Since(start).Round(time.Millisecond))
+	db := storetest.OpenDSN(b, "sqlite:"+path, storetest.Box(b))
+	db.Now = func() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) }
+	return db, n
+}
+
+func buildReportCity(dsn, path string, n int) error {
+	ctx := context.Background()
+	box := storetest.Box(&testing.B{})
+	db, err := store.Open(ctx, dsn, box)
+	if err != nil {
+		return err
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	const mobile = "13800000000"
+	day := int64(24 * time.Hour / time.Millisecond)
+	end := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC).UnixMilli()
+	series := fmt.Sprintf("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %d) ", n)
+	// Messages: 2n in created order, message k to taxpayer (k+1)/2 on day
+	// k*30/(2n) of the 30; then the third failure of every hundredth.
+	msgs := fmt.Sprintf("WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < %d) ", 2*n)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"INSERT INTO offices (id, code, name, phone, path, created_at, updated_at) VALUES (1, 'QD', '青岛市税务局', '0532-12366', '/1/', 0, 0)", nil},
+		{"WITH RECURSIVE s(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM s WHERE i < 9) INSERT INTO offices (id, code, name, phone, path, created_at, updated_at) " +
+			"SELECT i, 'B' || i, '第' || i || '分局', '', '/1/' || i || '/', 0, 0 FROM s", nil},
+		{"INSERT INTO users (id, login, name, office_id, role, status, created_at, updated_at) VALUES (1, 'op', '王芳', 2, 'operator', 'active', 0, 0)", nil},
+		{series + "INSERT INTO taxpayers (id, identifier, id_type, name, office_id, reg_status, registered_on, created_at, updated_at) " +
+			"SELECT i, printf('91370202MA%08d', i), 'uscc', printf('青岛海纳贸易%d有限公司', i), 2 + i % 8, 'registered', " +
+			"date('2024-01-01', '+' || (i % 1068) || ' days'), 0, 0 FROM s", nil},
+		{series + "INSERT INTO contacts (id, taxpayer_id, role, name, mobile_enc, mobile_hash, mobile_mask, status, status_since, status_channel, failures, created_at, updated_at) " +
+			"SELECT i, i, 'legal_rep', '联系人', ?, CAST(printf('h%d', i) AS BLOB), ?, CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'active' END, " +
+			"0, 'import', CASE WHEN i % 100 = 1 THEN 3 ELSE 0 END, 0, 0 FROM s",
+			[]any{box.Seal(mobile), taxsms.MaskMobile(mobile)}},
+		{msgs + "INSERT INTO messages (direction, kind, priority, mobile_enc, mobile_hash, mobile_mask, taxpayer_id, contact_id, office_id, author_id, " +
+			"body, segments, status, carrier, error, idempotency_key, created_at, done_at, updated_at) " +
+			"SELECT 'mt', CASE WHEN k % 2 = 0 THEN 'filing_reminder' ELSE 'unpaid_tax' END, 1, ?, CAST(printf('h%d', (k + 1) / 2) AS BLOB), ?, " +
+			"(k + 1) / 2, (k + 1) / 2, 2 + ((k + 1) / 2) % 8, CASE WHEN k % 50 = 0 THEN 1 END, '【12366】请申报', 1, " +
+			"CASE WHEN ((k + 1) / 2) % 100 = 1 OR k % 10 = 3 THEN 'failed' ELSE 'delivered' END, " +
+			"CASE k % 3 WHEN 0 THEN 'mobile' WHEN 1 THEN 'unicom' ELSE 'telecom' END, " +
+			"CASE WHEN ((k + 1) / 2) % 100 = 1 OR k % 10 = 3 THEN 'UNDELIV MK:0001' ELSE '' END, " +
+			"CASE WHEN k % 2 = 0 THEN printf('remind/before_deadline-3/2026-10/%d/%d', (k + 1) / 2, (k + 1) / 2) END, " +
+			fmt.Sprintf("%d + k * %d / %d, %d + k * %d / %d + 60000, 0 FROM s", end-30*day, 30*day, 2*n, end-30*day, 30*day, 2*n),
+			[]any{box.Seal(mobile), taxsms.MaskMobile(mobile)}},
+		{series + "INSERT INTO messages (direction, kind, priority, mobile_enc, mobile_hash, mobile_mask, taxpayer_id, contact_id, office_id, " +
+			"body, segments, status, carrier, error, created_at, done_at, updated_at) " +
+			"SELECT 'mt', 'unpaid_tax', 1, ?, CAST(printf('h%d', i) AS BLOB), ?, i, i, 2 + i % 8, '【12366】欠税', 1, 'failed', 'mobile', 'UNDELIV MK:0005', " +
+			fmt.Sprintf("%d, %d, 0 FROM s WHERE i %% 100 = 1", end, end+60000),
+			[]any{box.Seal(mobile), taxsms.MaskMobile(mobile)}},
+	} {
+		if _, err := raw.ExecContext(ctx, q.sql, q.args...); err != nil {
+			return fmt.Errorf("%.60s: %w", q.sql, err)
+		}
+	}
+	raw.Close()
+	db, err = store.Open(ctx, dsn, box)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.UpsertObligations(ctx, obligations(n, "2026-10", taxsms.Date{Year: 2026, Month: 11, Day: 16})); err != nil {
+		return err
+	}
+	filings := func(yield func(*taxsms.Filing, error) bool) {
+		for i := 1; i <= n; i++ {
+			if i%10 != 0 && !yield(&taxsms.Filing{TaxpayerID: int64(i), TaxType: "增值税", Period: "2026-10", FiledOn: taxsms.Date{Year: 2026, Month: 11, Day: 10 + i%10}}, nil) {
+				return
+			}
+		}
+	}
+	_, err = db.UpsertFilings(ctx, filings)
+	return err
+}
+
+// BenchmarkReports measures each service report over the whole city of
+// openReportCity (the city administrator's view, the heaviest):
+//
+//	TAXSMS_BENCH_N=200000 go test -run '^$' -bench Reports -benchtime 3x ./store/
+func BenchmarkReports(b *testing.B) {
+	db, n := openReportCity(b)
+	ctx := context.Background()
+	cal, loc := calendar.Default(), calendar.Shanghai
+	from, to := time.Date(2026, 11, 4, 0, 0, 0, 0, loc), time.Date(2026, 12, 5, 0, 0, 0, 0, loc)
+	hours := calendar.DefaultHours(cal)
+	for _, bm := range []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"Coverage", func() (int, error) { r, err := db.Coverage(ctx, 0); return len(r), err }},
+		{"LateRegistrations", func() (int, error) {
+			r, err := db.LateRegistrations(ctx, 0, taxsms.Date{Year: 2026, Month: 11, Day: 4}, taxsms.Date{Year: 2026, Month: 12, Day: 4}, cal, loc)
+			return len(r.ByOffice), err
+		}},
+		{"WithoutService", func() (int, error) {
+			r, err := db.WithoutService(ctx, 0, taxsms.Date{Year: 2026, Month: 10, Day: 1}, loc, 0, 1000)
+			return len(r.Rows), err
+		}},
+		{"Reception", func() (int, error) { r, err := db.Reception(ctx, 0, from, to); return len(r), err }},
+		{"ReceptionDays", func() (int, error) { r, err := db.ReceptionDays(ctx, 0, from, to, loc); return len(r), err }},
+		{"FailingNumbers", func() (int, error) {
+			r, err := db.FailingNumbers(ctx, 0, store.FailRule{Run: 3, Days: 30}, db.Now())
+			return len(r), err
+		}},
+		{"Supervision", func() (int, error) {
+			r, err := db.Supervision(ctx, 0, from, to, loc, func(_ int64, at time.Time) bool { return hours.Contains(at) })
+			return len(r), err
+		}},
+		{"ReminderEffect", func() (int, error) {
+			r, err := db.ReminderEffect(ctx, 0, store.EffectOptions{Period: "2026-10", Within: 7,
+				Lead: func(d taxsms.Date) taxsms.Date { return cal.AddWorkdays(d, -3) }}, loc)
+			return len(r), err
+		}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			var got int
+			for b.Loop() {
+				var err error
+				if got, err = bm.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if got == 0 {
+				b.Fatalf("%s over %d taxpayers found nothing", bm.name, n)
+			}
+		})
+	}
+}
