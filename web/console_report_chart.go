@@ -113,14 +113,18 @@ func rateDaysChart(title string, days []dayRate) template.HTML {
 		fmt.Fprintf(&s, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end">%d%%</text>`, left-6, y(v)+4, int(v*100))
 	}
 	step := max(1, n/7)
-	for i := 0; i < n; i += step {
-		if i != n-1 && n-1-i < step/2 {
-			continue // too close to the last day's label
+	for i := 0; i < n-1; i += step {
+		if n-1-i < step/2 {
+			break // too close to the last day's label
 		}
 		fmt.Fprintf(&s, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), height-8, esc(days[i].Day))
 	}
-	if n > 1 && (n-1)%step != 0 {
-		fmt.Fprintf(&s, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="end">%s</text>`, x(n-1), height-8, esc(days[n-1].Day))
+	if n > 0 {
+		anchor := "end" // the last day's label ends at the right edge
+		if n == 1 {
+			anchor = "middle"
+		}
+		fmt.Fprintf(&s, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="%s">%s</text>`, x(n-1), height-8, anchor, esc(days[n-1].Day))
 	}
 	var d strings.Builder
 	pen := "M"

@@ -54,12 +54,20 @@ type reportPage struct {
 	Offices  []officeChoice
 	names    map[int64]string
 	order    map[int64]int // offices in tree order
-	Charts   []template.HTML
+	Charts   []reportChart
 	Export   string // the query of the export links
 	Coverage *coverageData
 	Recept   *receptionData
 	Super    *supervisionData
 	Effect   *effectData
+}
+
+// reportChart is one chart of a report's page, under its title; a wide
+// one (over days) takes the page's width.
+type reportChart struct {
+	Title string
+	SVG   template.HTML
+	Wide  bool
 }
 
 // OfficeName returns an office's name, or its id if the viewer may not
@@ -230,7 +238,10 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 			cov = append(cov, rateBar{Label: p.OfficeName(l.OfficeID), Rate: l.Covered})
 			late = append(late, rateBar{Label: p.OfficeName(l.OfficeID), Rate: l.LateRegistrations})
 		}
-		p.Charts = []template.HTML{rateChart(c.T(r, "rep.chart_coverage"), cov), rateChart(c.T(r, "rep.chart_late"), late)}
+		p.Charts = []reportChart{
+			{Title: c.T(r, "rep.chart_coverage"), SVG: rateChart(c.T(r, "rep.chart_coverage"), cov)},
+			{Title: c.T(r, "rep.chart_late"), SVG: rateChart(c.T(r, "rep.chart_late"), late)},
+		}
 	case "reception":
 		if p.Recept, err = rp.reception(ctx, p.Query, true); err != nil {
 			return err
@@ -238,7 +249,11 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 		d := p.Recept
 		byTree(p, d.Table.ByOffice, func(l report.Line) int64 { return l.OfficeID })
 		byTree(p, d.Failing, func(f store.FailingNumber) int64 { return f.OfficeID })
-		p.Charts = []template.HTML{c.daysChart(r, p.Query, d.Days), carrierChart(c, r, d.Table), kindChart(c, r, d.Table)}
+		p.Charts = []reportChart{
+			{Title: c.T(r, "rep.chart_days"), SVG: c.daysChart(r, p.Query, d.Days), Wide: true},
+			{Title: c.T(r, "rep.chart_carriers"), SVG: carrierChart(c, r, d.Table)},
+			{Title: c.T(r, "rep.chart_kinds"), SVG: kindChart(c, r, d.Table)},
+		}
 	case "supervision":
 		if p.Super, err = rp.supervision(ctx, p.Query); err != nil {
 			return err
@@ -255,7 +270,10 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 			{Label: c.T(r, "rep.flag_emergency"), N: p.Super.Emergencies},
 			{Label: c.T(r, "rep.flag_override"), N: p.Super.Overrides},
 		}
-		p.Charts = []template.HTML{barChart(c.T(r, "rep.chart_authors"), bars), barChart(c.T(r, "rep.chart_flags"), flags)}
+		p.Charts = []reportChart{
+			{Title: c.T(r, "rep.chart_authors"), SVG: barChart(c.T(r, "rep.chart_authors"), bars)},
+			{Title: c.T(r, "rep.chart_flags"), SVG: barChart(c.T(r, "rep.chart_flags"), flags)},
+		}
 	case "effect":
 		if p.Effect, err = rp.effect(ctx, p.Query); err != nil {
 			return err
@@ -271,7 +289,7 @@ func (c *Console) fillReport(r *Request, p *reportPage) error {
 				rateBar{Label: rule + " · " + c.T(r, "rep.eff_undelivered"), Rate: e.Undelivered},
 				rateBar{Label: rule + " · " + c.T(r, "rep.eff_none"), Rate: e.None})
 		}
-		p.Charts = []template.HTML{rateChart(c.T(r, "rep.chart_effect"), bars)}
+		p.Charts = []reportChart{{Title: c.T(r, "rep.chart_effect"), SVG: rateChart(c.T(r, "rep.chart_effect"), bars), Wide: true}}
 	}
 	return nil
 }
