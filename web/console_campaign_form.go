@@ -34,7 +34,45 @@ var campaignErrField = map[string]string{
 	"audience.industry": "industry", "audience.reg_status": "reg_status", "audience.remote_filer": "remote_filer",
 	"audience.admin_id": "admin", "audience.roles": "roles", "audience.list_id": "list",
 	"audience.staff_roles": "staff_roles", "audience.group": "group", "entries": "list_file", "name": "list_name",
-	"tax_type": "tax_types",
+	"tax_type": "tax_types", "file": "list_file",
+}
+
+// uploadList stores the recipient list attached to the compose form f
+// (field "list_file", named by "list_name" or else by the file's name) for
+// the form's office, when its audience is a list, and puts the new list in
+// the form's "list". A bad file or name is shown beside its field, and
+// nothing is stored.
+func (c *Console) uploadList(r *Request, f *Form) error {
+	if f.Get("audience") != string(taxsms.AudienceList) || r.MultipartForm == nil {
+		return nil
+	}
+	files := r.MultipartForm.File["list_file"]
+	if len(files) == 0 || files[0].Size == 0 {
+		return nil
+	}
+	fh := files[0]
+	file, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	rows, err := campaign.ParseList(fh.Filename, file)
+	if err == nil {
+		l := &taxsms.RecipientList{Name: f.Get("list_name")}
+		if l.Name == "" {
+			l.Name = fh.Filename
+		}
+		if l.OfficeID, err = strconv.ParseInt(f.Get("office"), 10, 64); err != nil {
+			f.Fail("office", c.T(r, "campaign.err_office"))
+			return nil
+		}
+		if err = c.Campaigns.CreateList(r.Context(), l, rows); err == nil {
+			f.Values.Set("list", strconv.FormatInt(l.ID, 10))
+			return nil
+		}
+	}
+	_, err = c.failCampaign(r, f, err)
+	return err
 }
 
 // composeView is what the compose form shows.
@@ -340,6 +378,9 @@ func (c *Console) handleCampaignEdit(w http.ResponseWriter, r *Request) error {
 // A list file attached is stored first, and the form keeps it.
 func (c *Console) saveCampaign(w http.ResponseWriter, r *Request, old *taxsms.Campaign) error {
 	f := newForm(r, campaignFields...)
+	if err := c.uploadList(r, f); err != nil {
+		return err
+	}
 	status := http.StatusBadRequest
 	if f.Get("action") == "preview" || !f.OK() {
 		if f.Get("action") == "preview" && f.OK() {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -31,8 +34,7 @@ func campaignCity(t *testing.T, tc *testConsole) *taxsms.Office {
 	other := &taxsms.Office{ParentID: branch.ParentID, Code: "13702990000", Name: "越界分局"}
 	must(t, tc.db.CreateOffice(ctx, other))
 	tp := func(n int, office, admin int64, contacts ...taxsms.ServiceStatus) {
-		first := fmt.Sprintf("91370202MA%07d", n)
-		p := &taxsms.Taxpayer{Identifier: first + string(taxsms.USCCCheck(first)), Name: fmt.Sprintf("纳税人%d有限公司", n),
+		p := &taxsms.Taxpayer{Identifier: campaignTaxpayerID(n), Name: fmt.Sprintf("纳税人%d有限公司", n),
 			OfficeID: office, AdminID: admin, Registered: taxsms.Date{Year: 2024, Month: 1, Day: 2}, TaxTypes: []string{"增值税"}}
 		must(t, tc.db.CreateTaxpayer(ctx, p))
 		for i, st := range contacts {
@@ -46,6 +48,31 @@ func campaignCity(t *testing.T, tc *testConsole) *taxsms.Office {
 	}
 	tp(9, other.ID, 0, taxsms.ServiceActive)
 	return other
+}
+
+// campaignTaxpayerID returns the identifier of campaignCity's taxpayer n.
+func campaignTaxpayerID(n int) string {
+	first := fmt.Sprintf("91370202MA%07d", n)
+	return first + string(taxsms.USCCCheck(first))
+}
+
+// postMultipart posts the form fields and one file as multipart/form-data.
+func (b *browser) postMultipart(path string, fields url.Values, fileField, fileName, content string) response {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	fw, err := w.CreateFormFile(fileField, fileName)
+	must(b.t, err)
+	fw.Write([]byte(content))
+	must(b.t, w.Close())
+	req, _ := http.NewRequest("POST", b.base+path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.do(req)
 }
 
 // as returns a browser signed in as the test console's user of role.
@@ -164,6 +191,51 @@ func TestConsole_CampaignCompose(t *testing.T) {
 			if !strings.Contains(r.Body, want) || !strings.Contains(r.Body, wantSegs) {
 				t.Errorf("%d characters: the page does not show %s and %s", n, want, wantSegs)
 			}
+		}
+	})
+
+	t.Run("List", func(t *testing.T) {
+		good := "纳税人识别号\n" + campaignTaxpayerID(1) + "\n" + campaignTaxpayerID(2) + "\n13912340000\n"
+		for _, tt := range []struct {
+			name, file, content string
+			b                   *browser
+			status              int
+			field               string
+		}{
+			{"OK", "名单.csv", good, admin, 303, ""},
+			{"BadNumber", "名单.csv", campaignTaxpayerID(1) + "\n1234\n", admin, 400, "list_file"},
+			{"OutsideScope", "名单.csv", campaignTaxpayerID(9) + "\n", admin, 400, "list_file"},
+			{"OldExcel", "名单.xls", "\xd0\xcf\x11\xe0rest", admin, 400, "list_file"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				v := form(tt.b, "audience", "list", "list_name", "重点户名单 "+tt.name)
+				r := tt.b.postMultipart("/campaigns/new", v, "list_file", tt.file, tt.content)
+				if r.Status != tt.status {
+					t.Fatalf("POST = %d, want %d: %s %s", r.Status, tt.status, errorText(r.Body), fieldError(r.Body, "list_file"))
+				}
+				if tt.field != "" && fieldError(r.Body, tt.field) == "" {
+					t.Errorf("no error beside %s", tt.field)
+				}
+				if tt.status != 303 {
+					return
+				}
+				id, _ := strconv.ParseInt(strings.TrimPrefix(r.Location, "/campaigns/"), 10, 64)
+				cm, err := tc.db.FindCampaign(context.Background(), id)
+				must(t, err)
+				l, err := tc.db.FindRecipientList(context.Background(), cm.Audience.ListID)
+				if err != nil || l.Taxpayers != 2 || l.Numbers != 1 || l.Name != "重点户名单 OK" {
+					t.Fatalf("the campaign's list = %+v (%v), want 2 taxpayers and 1 number", l, err)
+				}
+				page := admin.get(r.Location)
+				if !strings.Contains(page.Body, "重点户名单 OK") {
+					t.Errorf("the campaign's page does not name its list")
+				}
+				e, err := tc.c.Campaigns.Estimate(tc.actorCtx(t, tc.users[taxsms.RoleBranchAdmin]), id)
+				must(t, err)
+				if e.Count.Recipients != 3 {
+					t.Errorf("the list's estimate: %d recipients, want 3", e.Count.Recipients)
+				}
+			})
 		}
 	})
 
