@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"taxsms"
 	"taxsms/auth"
@@ -58,7 +59,7 @@ func (c *Console) handleCampaignCheck(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	approval := r.URL.Path == campaignPath(v.ID, "approval")
+	approval := strings.HasSuffix(r.URL.Path, "/approval")
 	return c.renderCheck(w, r, http.StatusOK, v, approval, nil, nil)
 }
 
