@@ -178,7 +178,7 @@ func (c *Console) handleCampaigns(w http.ResponseWriter, r *Request) error {
 	if more {
 		list = list[:PageSize]
 	}
-	names := c.officeNames(r)
+	names := c.campaignNamer()
 	for _, cm := range list {
 		row := campaignRow{Campaign: cm, Office: names.name(r.Context(), cm.OfficeID)}
 		if campaignStarted(cm) {
@@ -204,8 +204,8 @@ type officeNamer struct {
 	paths map[int64]string
 }
 
-// officeNames returns a namer for the offices of one page.
-func (c *Console) officeNames(r *Request) *officeNamer {
+// campaignNamer returns a namer for the offices of one page.
+func (c *Console) campaignNamer() *officeNamer {
 	return &officeNamer{db: c.DB, names: map[int64]string{}, paths: map[int64]string{}}
 }
 
@@ -267,7 +267,7 @@ func (c *Console) loadCampaign(r *Request) (*campaignView, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	names := c.officeNames(r)
+	names := c.campaignNamer()
 	v := &campaignView{Campaign: cm, Office: names.name(ctx, cm.OfficeID)}
 	v.Acts = actsOn(r, cm, names.path(ctx, cm.OfficeID))
 	sub := cm.Audience.Subtree

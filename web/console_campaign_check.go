@@ -196,7 +196,7 @@ func (c *Console) handleCampaignRules(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names := c.officeNames(r)
+	names := c.campaignNamer()
 	var rows []ruleRow
 	for _, o := range tree {
 		row, err := c.approvalRow(r, o, names)
@@ -225,7 +225,7 @@ func (c *Console) loadRuleRow(r *Request) (*ruleRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	row, err := c.approvalRow(r, officeRow{Office: o}, c.officeNames(r))
+	row, err := c.approvalRow(r, officeRow{Office: o}, c.campaignNamer())
 	return &row, err
 }
 
