@@ -539,6 +539,7 @@ func (c *Console) register(mux *http.ServeMux) {
 	c.contentRoutes(mux)
 	c.billingRoutes(mux)
 	c.reportRoutes(mux)
+	c.campaignRoutes(mux)
 }
 
 // T returns the text of key in r's language: for handlers that need a text

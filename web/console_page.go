@@ -107,6 +107,7 @@ var navItems = []struct {
 	{Path: "/taxpayers", Key: "nav.taxpayers", Show: canRead(auth.DataTaxpayers)},
 	{Path: "/messages", Key: "nav.messages", Show: canRead(auth.DataMessages)},
 	{Path: "/inbound", Key: "nav.inbound", Show: canRead(auth.DataMessages)},
+	{Path: "/campaigns", Key: "nav.campaigns", Show: canSeeCampaigns},
 	{Path: "/tickets", Key: "nav.tickets", Show: canRead(auth.DataTickets)},
 	{Path: "/conversations", Key: "nav.conversations", Show: canRead(auth.DataTickets)},
 	{Path: "/kb", Key: "nav.kb", Show: canSeeKB},

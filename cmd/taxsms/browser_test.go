@@ -446,6 +446,8 @@ func TestConsole_Browser(t *testing.T) {
 		b.assertMasked(mobile, masked)
 	})
 
+	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); c.campaigns(t) }) // browser_campaign_test.go
+
 	t.Run("Screenshot", func(t *testing.T) {
 		t.Parallel()
 		u := c.node.account(t, taxsms.RoleCityAdmin)
