@@ -34,7 +34,7 @@ func (s *Server) apiRoutes() []apiRoute {
 	const (
 		tp, ct, of, us, ms = auth.DataTaxpayers, auth.DataTaxpayers, auth.DataOffices, auth.DataUsers, auth.DataMessages
 	)
-	return []apiRoute{
+	return append([]apiRoute{
 		{Pattern: "GET /api/v1/openapi.json", Public: true, Handler: s.handleOpenAPI},
 		{Pattern: "GET /api/v1/status", Public: true, Handler: s.handleStatusJSON},
 
@@ -89,7 +89,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/statements", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleStatement},
 		{Pattern: "GET /api/v1/tariffs", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleListTariffs},
 		{Pattern: "POST /api/v1/tariffs", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleCreateTariff},
-	}
+	}, s.campaignRoutes()...)
 }
 
 // authenticator returns the actor a request acts as: nil for the system
