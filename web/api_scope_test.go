@@ -184,6 +184,7 @@ func (f *fixture) walkSteps() map[string]walkStep {
 	f.taxDataSteps(steps)
 	f.billingSteps(steps)
 	f.reportSteps(steps)
+	f.campaignSteps(steps)
 	return steps
 }
 
@@ -207,6 +208,7 @@ func (f *fixture) snapshot() string {
 		add(f.db.ListContacts(ctx, t.ID))
 	}
 	add(f.db.ListMessages(ctx, taxsms.MessageFilter{Limit: 1000}))
+	add(f.db.ListCampaigns(ctx, taxsms.CampaignFilter{Limit: 1000}))
 	b, err := json.Marshal(parts)
 	if err != nil {
 		f.t.Fatal(err)
@@ -232,7 +234,8 @@ func TestAPI_ScopeWalk(t *testing.T) {
 			seeded = append(seeded, f.userRec(login))
 		}
 		seeded = append(seeded, f.taxpayerRec(f.tpA), f.taxpayerRec(f.tpA2), f.taxpayerRec(f.tpB),
-			f.contactRec(f.contactA, f.tpA), f.contactRec(f.contactB, f.tpB), f.messageRec(f.msgA, f.tpA), f.messageRec(f.msgB, f.tpB))
+			f.contactRec(f.contactA, f.tpA), f.contactRec(f.contactB, f.tpB), f.messageRec(f.msgA, f.tpA), f.messageRec(f.msgB, f.tpB),
+			f.campaignRec(0), f.campaignRec(1))
 		for _, k := range f.keys {
 			r := record{auth.DataOffices, k.OfficePath, 0, `"name":"` + k.Name + `"`, nil}
 			r.visible = func(a *auth.Actor) bool { return a.Has(auth.PermManageAPIKeys) && writable(a, r) }

@@ -34,7 +34,7 @@ func (s *Server) apiRoutes() []apiRoute {
 	const (
 		tp, ct, of, us, ms = auth.DataTaxpayers, auth.DataTaxpayers, auth.DataOffices, auth.DataUsers, auth.DataMessages
 	)
-	return []apiRoute{
+	return append([]apiRoute{
 		{Pattern: "GET /api/v1/openapi.json", Public: true, Handler: s.handleOpenAPI},
 		{Pattern: "GET /api/v1/status", Public: true, Handler: s.handleStatusJSON},
 
@@ -96,7 +96,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/reports/failing-numbers", Data: tp, Handler: s.handleReportFailing},
 		{Pattern: "GET /api/v1/reports/supervision", Data: ms, Handler: s.handleReportSupervision},
 		{Pattern: "GET /api/v1/reports/effect", Data: tp, Handler: s.handleReportEffect},
-	}
+	}, s.campaignRoutes()...)
 }
 
 // authenticator returns the actor a request acts as: nil for the system

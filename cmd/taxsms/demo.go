@@ -10,10 +10,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"taxsms"
+	"taxsms/auth"
 	"taxsms/calendar"
+	"taxsms/campaign"
 	"taxsms/importer"
 	"taxsms/pii"
 	"taxsms/simulator"
@@ -27,7 +30,8 @@ type Demo struct {
 	Stdout, Stderr io.Writer
 	Main           *Main // set while it runs
 
-	carriers *localCarriers
+	carriers    *localCarriers
+	broadcastID int64 // the broadcast this run sends, 0 for none
 }
 
 // Summary is the JSON line that ends "taxsms demo --once".
@@ -56,6 +60,17 @@ type Summary struct {
 	// dashboard.
 	Logins  []string `json:"logins"`
 	SignIns int      `json:"console_sign_ins"`
+	// Broadcast is the broadcast this run composed, approved and sent.
+	Broadcast *BroadcastSummary `json:"broadcast"`
+}
+
+// BroadcastSummary is what became of the demo's broadcast; all zero on a
+// run that found it sent already.
+type BroadcastSummary struct {
+	Recipients int  `json:"recipients"` // messages it queued, one a distinct number
+	Delivered  int  `json:"delivered"`
+	Failed     int  `json:"failed"`
+	Emergency  bool `json:"emergency"` // sent outside working hours, as an emergency
 }
 
 // Run runs "taxsms demo".
@@ -138,6 +153,9 @@ func (d *Demo) run(ctx context.Context, m *Main, dir, cfgPath string, city synth
 	if err := d.remind(ctx, m, &sum); err != nil {
 		return fmt.Errorf("demo reminders: %w", err)
 	}
+	if sum.Broadcast, err = d.broadcast(ctx, m); err != nil {
+		return fmt.Errorf("demo broadcast: %w", err)
+	}
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -196,7 +214,8 @@ func (d *Demo) remind(ctx context.Context, m *Main, sum *Summary) error {
 }
 
 // send injects an MO and waits until every reminder queued (sum.Sent)
-// has its final status, counting from the MT and MO statuses before.
+// and every message of the broadcast has its final status, counting from
+// the MT and MO statuses before.
 func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore map[taxsms.Status]int) error {
 	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -233,11 +252,11 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 		// carrier id, which the store drops as a duplicate: wait for the MO
 		// a few seconds only.
 		// Each MO is answered by one reply, which settles too.
-		if sum.Delivered+sum.Failed >= sum.Sent+sum.MO && (sum.MO >= len(demoTexts) || time.Since(start) > 5*time.Second) {
+		if sum.Delivered+sum.Failed >= sum.Sent+sum.MO+sum.Broadcast.Recipients && (sum.MO >= len(demoTexts) || time.Since(start) > 5*time.Second) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after 2 minutes %d of %d messages have their final status: %v", sum.Delivered+sum.Failed, sum.Sent, now)
+			return fmt.Errorf("after 2 minutes %d of %d messages have their final status: %v", sum.Delivered+sum.Failed, sum.Sent+sum.Broadcast.Recipients, now)
 		}
 		select {
 		case <-ctx.Done():
@@ -247,7 +266,16 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 	}
 	sum.SendMS = time.Since(start).Milliseconds()
 	sum.Replies = sum.MO
-	fmt.Fprintf(d.Stdout, "sent %d: %d delivered, %d failed (the simulator fails 2%%); %d MO received and answered\n", sum.Sent, sum.Delivered, sum.Failed, sum.MO)
+	fmt.Fprintf(d.Stdout, "sent %d reminders, %d broadcast messages and %d replies to the %d MO received: %d delivered, %d failed (the simulator fails 2%%)\n",
+		sum.Sent, sum.Broadcast.Recipients, sum.MO, sum.MO, sum.Delivered, sum.Failed)
+	if d.broadcastID != 0 {
+		p, err := m.DB.CampaignProgress(ctx, d.broadcastID)
+		if err != nil {
+			return err
+		}
+		sum.Broadcast.Delivered, sum.Broadcast.Failed = p.Delivered, p.Failed
+		fmt.Fprintf(d.Stdout, "broadcast sent to %d: %d delivered, %d failed\n", p.Messages, p.Delivered, p.Failed)
+	}
 	replies, err := m.DB.ListMessages(ctx, taxsms.MessageFilter{Kind: taxsms.KindReply, Limit: sum.MO})
 	if err != nil {
 		return err
@@ -392,4 +420,136 @@ func (d *Demo) scenario(ctx context.Context, db *store.DB) (int, error) {
 	checks++
 	fmt.Fprintf(d.Stdout, "scenario: %d look-ups by identifier, number, name and office answered\n", checks)
 	return checks, nil
+}
+
+// demoBroadcastTitle names the demo's broadcast: a run reusing the city
+// finds it and sends nothing again.
+const demoBroadcastTitle = "演示广播：征期提醒"
+
+// demoBroadcastTaxpayers is how many of a branch's taxpayers the demo's
+// broadcast goes to.
+const demoBroadcastTaxpayers = 20
+
+// broadcast prepares the demo's broadcast before the node starts, so that
+// the scheduler's first tick sends it: the city administrator uploads a
+// list of a branch's first taxpayers (as CSV, through campaign.ParseList)
+// and composes a reminder to them on behalf of the branch; the text is
+// checked and the audience counted; it is submitted, approved by the
+// branch's administrator (the author may not approve their own) and
+// scheduled for now. Outside the branch's working hours it goes as an
+// emergency, with its reason, so that the demo shows it sent at any hour.
+// It returns the recipients it will reach and sets d.broadcastID.
+func (d *Demo) broadcast(ctx context.Context, m *Main) (*BroadcastSummary, error) {
+	out := &BroadcastSummary{}
+	done, err := m.DB.ListCampaigns(ctx, taxsms.CampaignFilter{Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range done {
+		if c.Title == demoBroadcastTitle {
+			fmt.Fprintf(d.Stdout, "broadcast: %q was sent by an earlier run (%s)\n", c.Title, c.State)
+			return out, nil
+		}
+	}
+	city, err := demoUser(ctx, m.DB, taxsms.RoleCityAdmin)
+	if err != nil {
+		return nil, err
+	}
+	branch, err := demoUser(ctx, m.DB, taxsms.RoleBranchAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if city == nil || branch == nil {
+		return nil, fmt.Errorf("the city has no city or branch administrator")
+	}
+	act := func(u *taxsms.User) (context.Context, error) {
+		a, err := m.DB.UserActor(ctx, u.ID)
+		return auth.NewContext(ctx, a), err
+	}
+	author, err := act(city)
+	if err != nil {
+		return nil, err
+	}
+	approver, err := act(branch)
+	if err != nil {
+		return nil, err
+	}
+	p, err := m.planner()
+	if err != nil {
+		return nil, err
+	}
+	svc := &campaign.Service{DB: m.DB, Prices: m.DB, Calendar: p.CurrentCalendar, Signature: m.Config.Signature, Logger: m.Logger}
+
+	tps, err := m.DB.ListTaxpayers(ctx, taxsms.TaxpayerFilter{Subtree: branch.OfficeID, Limit: demoBroadcastTaxpayers})
+	if err != nil {
+		return nil, err
+	}
+	file := "纳税人识别号\n"
+	for _, tp := range tps {
+		file += tp.Identifier + "\n"
+	}
+	rows, err := campaign.ParseList("演示名单.csv", strings.NewReader(file))
+	if err != nil {
+		return nil, err
+	}
+	list := &taxsms.RecipientList{OfficeID: branch.OfficeID, Name: "演示名单"}
+	if err := svc.CreateList(author, list, rows); err != nil {
+		return nil, err
+	}
+	c := &taxsms.Campaign{OfficeID: branch.OfficeID, Kind: taxsms.KindSpecial, Title: demoBroadcastTitle,
+		Template: "尊敬的{name}：本月纳税申报期限将至，请及时通过电子税务局办理申报。如有疑问请致电12366。",
+		Audience: taxsms.Audience{Type: taxsms.AudienceList, ListID: list.ID}}
+	hours, err := svc.Hours(ctx, branch.OfficeID)
+	if err != nil {
+		return nil, err
+	}
+	if !hours.Contains(time.Now()) {
+		c.Emergency, c.EmergencyReason = true, "演示：办公时间外立即发送"
+	}
+	if err := svc.Create(author, c); err != nil {
+		return nil, err
+	}
+	rep, err := svc.Check(author, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	est, err := svc.Estimate(author, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	cost := "not priced (no tariff)"
+	if est.Complete {
+		cost = "¥" + taxsms.MilliYuan(est.CostMilliYuan).String()
+	}
+	fmt.Fprintf(d.Stdout, "broadcast: %q to a list of %d taxpayers; content check %s; %d recipients (%d duplicates, %d excluded), %d segments, %s\n",
+		c.Title, list.Taxpayers, rep.String(), est.Count.Recipients, est.Count.Duplicates, excludedOf(est.Count), est.Count.Segments, cost)
+	if _, err := svc.Submit(author, c.ID); err != nil {
+		return nil, err
+	}
+	override := ""
+	if !rep.Clean() {
+		override = "演示：内容已人工核对"
+	}
+	if _, err := svc.Approve(approver, c.ID, override); err != nil {
+		return nil, err
+	}
+	if c, err = svc.Schedule(author, c.ID, time.Time{}); err != nil {
+		return nil, err
+	}
+	how := "within the branch's working hours"
+	if c.Emergency {
+		how = "as an emergency, outside the branch's working hours"
+	}
+	fmt.Fprintf(d.Stdout, "broadcast: composed by %s, approved by %s, scheduled to go now %s\n", city.Login, branch.Login, how)
+	d.broadcastID = c.ID
+	out.Recipients, out.Emergency = est.Count.Recipients, c.Emergency
+	return out, nil
+}
+
+func excludedOf(n taxsms.AudienceCount) int {
+	t := 0
+	for _, v := range n.Excluded {
+		t += v
+	}
+	return t
 }

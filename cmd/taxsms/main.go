@@ -74,7 +74,8 @@ Commands:
   bench     benchmarks: "bench dispatch [--messages N] [--db DSN]" sends through the real path,
             "bench remind [--taxpayers N]" plans and queues the reminders of a city,
             "bench inbound [--rate R] [--duration D]" answers MO at a rate,
-            "bench billing [--messages N]" times the monthly statement over N message rows; each ends with a JSON line
+            "bench billing [--messages N]" times the monthly statement over N message rows,
+            "bench campaign [--taxpayers N] [--db DSN]" counts and expands a city-wide broadcast; each ends with a JSON line
   billing   "billing recount" rebuilds the billing counters from the messages
   version   print the version
 

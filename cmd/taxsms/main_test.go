@@ -120,7 +120,14 @@ func TestDemo(t *testing.T) {
 	if !first.Built || first.Offices < 9 || first.Staff < 30 || first.Taxpayers != 400 || first.Contacts != 800 || first.Searches < 4 {
 		t.Errorf("first run summary = %+v", first)
 	}
-	if first.Sent < 20 || first.Delivered+first.Failed != first.Sent+first.Replies || first.Delivered < first.Sent*8/10 || first.MO != 5 || first.Replies != 5 {
+	b := first.Broadcast
+	if b == nil || b.Recipients < 20 || b.Delivered+b.Failed != b.Recipients || b.Delivered < b.Recipients*8/10 {
+		t.Errorf("first run broadcast = %+v, want it sent to its list's contacts, settled, most delivered", b)
+	} else if first.Delivered+first.Failed != first.Sent+first.Replies+b.Recipients {
+		t.Errorf("first run: %d delivered, %d failed, want %d reminders, %d replies and %d broadcast messages settled",
+			first.Delivered, first.Failed, first.Sent, first.Replies, b.Recipients)
+	}
+	if first.Sent < 20 || first.Delivered < first.Sent*8/10 || first.MO != 5 || first.Replies != 5 {
 		t.Errorf("first run sent %d: %d delivered, %d failed, %d MO, %d replies; want every reminder and the reply settled, most delivered, five MO answered",
 			first.Sent, first.Delivered, first.Failed, first.MO, first.Replies)
 	}
@@ -131,7 +138,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("first run: logins %v, %d signed in to the console; want one per role, each signed in", first.Logins, first.SignIns)
 	}
 	second := run()
-	if second.Built || second.Taxpayers != 400 || second.Contacts != 800 || second.Sent != 0 {
+	if second.Built || second.Taxpayers != 400 || second.Contacts != 800 || second.Sent != 0 || second.Broadcast == nil || second.Broadcast.Recipients != 0 {
 		t.Errorf("second run summary = %+v, want the same city reused and no reminder sent twice", second)
 	}
 	if info, err := os.Stat(filepath.Join(dir, "taxsms.toml")); err != nil || info.Mode().Perm() != 0o600 {
