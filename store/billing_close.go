@@ -57,11 +57,16 @@ func (db *DB) CloseMonth(ctx context.Context, m taxsms.Month) error {
 			}
 		}
 		sortLines(st.Lines)
+		lines := &batcher{ctx: ctx, db: db, tx: tx, name: "InsertClosedLine"}
+		defer lines.close()
 		for _, l := range st.Lines {
-			if _, err := tx.ExecContext(ctx, db.q("InsertClosedLine"), m.String(), l.OfficeID, string(l.Carrier), string(l.Kind),
+			if err := lines.add(m.String(), l.OfficeID, string(l.Carrier), string(l.Kind),
 				boolInt(l.Adjustment), l.Messages, l.Segments, int64(l.Amount), l.Unpriced); err != nil {
 				return err
 			}
+		}
+		if err := lines.flush(); err != nil {
+			return err
 		}
 		t := st.Total()
 		return db.appendAudit(ctx, tx, db.entry(ctx, audit.MonthClosed, audit.Object{Type: "billing_month", ID: m.String()}, nil,
