@@ -611,11 +611,21 @@ func testBillingRecount(t *testing.T, engine string) {
 		t.Errorf("ClosedMonths = %+v, want November and December, by someone", months)
 	}
 
+	// A tariff entered in error, for days of no closed month, is deleted.
+	wrong := &taxsms.Tariff{Carrier: taxsms.CarrierBroadnet, Kind: taxsms.KindOTP, Price: 99, ValidFrom: date(2027, 2, 1)}
+	must(t, db.SetTariff(admin, wrong))
+	must(t, db.DeleteTariff(admin, wrong.ID))
+	wantCode(t, db.DeleteTariff(admin, wrong.ID), taxsms.ENOTFOUND, "")
+	if recs := auditActions(t, db, audit.Filter{Action: audit.TariffChanged, ObjectType: "tariff", ObjectID: fmt.Sprint(wrong.ID)}); len(recs) != 2 ||
+		len(recs[1].Before) == 0 || len(recs[1].After) != 0 && string(recs[1].After) != "null" {
+		t.Errorf("audit of the tariff added and deleted = %+v, want 2 records, the last with the tariff before and nothing after", recs)
+	}
+
 	for _, tc := range []struct {
 		f    audit.Filter
 		want int
 	}{
-		{audit.Filter{Action: audit.TariffChanged, ObjectType: "tariff"}, 2},
+		{audit.Filter{Action: audit.TariffChanged, ObjectType: "tariff"}, 4},
 		{audit.Filter{Action: audit.MonthClosed, ObjectType: "billing_month", ObjectID: "2026-11"}, 1},
 		{audit.Filter{Action: audit.MonthClosed, ObjectType: "billing_month", ObjectID: "2026-12"}, 1},
 		{audit.Filter{Action: audit.BillingRecounted}, 2},
