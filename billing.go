@@ -10,12 +10,20 @@ import (
 // What the platform bills (MISSION R-16, Art. 16). The city pays each
 // carrier for the segments the carrier accepted: a segment is billable once
 // its submit response was OK, whatever its delivery receipt later says (the
-// carrier has carried it). MO messages are never billed to anyone, and an MT
-// message that never reached a carrier (rejected, cancelled, expired or
-// failed before submission, or waiting for a retry) is not billable. A
-// billable message is counted on the day (in the bureau's zone) its
-// submission was recorded, for the office on whose behalf it was sent, its
-// carrier and its kind.
+// carrier has carried it). MO messages are never billed to anyone (by
+// direction, whatever their kind), and an MT message that never reached a
+// carrier (rejected, cancelled, expired or failed before submission, or
+// waiting for a retry) is not billable. A billable message is counted on
+// the day (in the bureau's zone) its submission was recorded, for the
+// office on whose behalf it was sent, its carrier and its kind.
+//
+// A message that a link gave up on half sent (the link failed, or the
+// carrier refused a later segment) has its accepted segments billed all
+// the same, by the carrier that accepted them, on the day the outcome was
+// recorded; they add segments but no message. The message itself counts
+// once, when (and if) it is sent whole, on whichever carrier took it: a
+// message failed over to another link or carrier after a partial send
+// bills the segments each carrier accepted.
 
 // MilliYuan is an amount of money in thousandths of a yuan, so that a
 // tariff such as ¥0.035 a segment is exact.
@@ -120,17 +128,16 @@ type Tariff struct {
 	CreatedAt time.Time
 }
 
-// Validate returns an EINVALID error naming the first bad field. MO
-// messages are never billed, so a tariff is for the kinds the platform
-// sends.
+// Validate returns an EINVALID error naming the first bad field. A tariff
+// prices MT messages only: MO messages are never billed, whatever their
+// kind, so a tariff of kind "interactive" prices the MT messages of that
+// kind (the notices of a number changed by self-service).
 func (t *Tariff) Validate() error {
 	switch {
 	case !t.Carrier.Valid():
 		return Invalid("carrier", "unknown carrier %q", t.Carrier)
 	case !t.Kind.Valid():
 		return Invalid("kind", "unknown kind %q", t.Kind)
-	case t.Kind == KindInteractive:
-		return Invalid("kind", "%q is the kind of messages received (MO), which are never billed (Art. 16)", t.Kind)
 	case t.Price < 0:
 		return Invalid("price", "must not be negative, got %s", t.Price)
 	case t.Price > 100_000:

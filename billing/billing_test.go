@@ -2,8 +2,10 @@ package billing_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +104,66 @@ func ExampleReport_WriteCSV() {
 	// 2026-11,13702020100,八大关税务所,unicom,special,no,3,6,0.240,0
 	// 2026-11,13702030000,市北区税务局,mobile,special,yes,1,2,0.100,0
 	// 2026-11,TOTAL,青岛市税务局,,,,19,33,1.190,0
+}
+
+// TestReport_ExportTotals reads both exports back and checks that the
+// total row is the sum of the lines, negative adjustments included, and
+// that an office name cannot pass for a formula.
+func TestReport_ExportTotals(t *testing.T) {
+	st := statement()
+	st.Lines = append(st.Lines, taxsms.StatementLine{OfficeID: 2, Carrier: taxsms.CarrierMobile, Kind: taxsms.KindSpecial,
+		Messages: -1, Segments: -2, Amount: -70, Adjustment: true}) // a recount that found two segments too many
+	offices := city()
+	offices[2].Name = "=HYPERLINK(\"http://x\")"
+	r := billing.Assemble(st, offices)
+	if r.Total.Messages != 18 || r.Total.Segments != 31 || r.Total.Amount != 1120 {
+		t.Fatalf("Total = %+v, want 18 messages, 31 segments, ¥1.120", r.Total)
+	}
+	sum := func(t *testing.T, rows [][]string) {
+		t.Helper()
+		var msgs, segs, milli int64
+		for _, row := range rows[1 : len(rows)-1] {
+			m, _ := strconv.ParseInt(row[6], 10, 64)
+			s, _ := strconv.ParseInt(row[7], 10, 64)
+			a, err := taxsms.ParseMilliYuan("amount", row[8])
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs, segs, milli = msgs+m, segs+s, milli+int64(a)
+		}
+		total := rows[len(rows)-1]
+		if total[1] != "TOTAL" || fmt.Sprint(msgs, " ", segs, " ", taxsms.MilliYuan(milli)) != total[6]+" "+total[7]+" "+total[8] {
+			t.Errorf("lines add up to %d messages, %d segments, ¥%s; total row %q", msgs, segs, taxsms.MilliYuan(milli), total)
+		}
+	}
+	t.Run("CSV", func(t *testing.T) {
+		var b bytes.Buffer
+		if err := r.WriteCSV(&b); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum(t, rows)
+		if !strings.Contains(b.String(), `'=HYPERLINK`) {
+			t.Errorf("CSV = %q, want the formula-like name quoted with an apostrophe", b.String())
+		}
+	})
+	t.Run("XLSX", func(t *testing.T) {
+		var b bytes.Buffer
+		if err := r.WriteXLSX(&b); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows("2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum(t, rows)
+	})
 }

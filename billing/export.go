@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -40,8 +41,9 @@ func (r *Report) records() [][]string {
 }
 
 // WriteCSV writes r as CSV for a spreadsheet: UTF-8 with a byte order
-// mark, the Columns header, a row per line, then the total. Text cells
-// that a spreadsheet would take for a formula are quoted with a leading
+// mark, the Columns header, a row per line, then the total, which is the
+// sum of the lines above it. Text cells (office code and name) that a
+// spreadsheet would take for a formula are quoted with a leading
 // apostrophe.
 func (r *Report) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
@@ -50,9 +52,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(Columns)
 	for _, rec := range r.records() {
-		for i, v := range rec {
-			rec[i] = cellSafe(v)
-		}
+		rec[1], rec[2] = cellSafe(rec[1]), cellSafe(rec[2])
 		cw.Write(rec)
 	}
 	cw.Flush()
@@ -61,15 +61,16 @@ func (r *Report) WriteCSV(w io.Writer) error {
 
 // cellSafe keeps a spreadsheet from reading text as a formula.
 func cellSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
 }
 
 // WriteXLSX writes r as an Excel workbook of one sheet, named for the
-// month: the Columns header, a row per line, then the total, numbers as
-// numbers (amounts in yuan, shown with three decimals).
+// month: the Columns header, a row per line, then the total (the sum of
+// the lines), numbers as numbers (amounts in yuan, shown with three
+// decimals).
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()

@@ -67,7 +67,13 @@ type Result struct {
 	Carrier taxsms.Carrier
 	Link    string // the link's name
 	Coding  taxsms.Coding
-	Parts   []Part // every segment, in order, when err is nil
+	Parts   []Part // every segment, in order, when err is nil; those accepted before it otherwise
+
+	// Abandoned holds what links given up on before this one accepted
+	// (each with its Carrier, Link and Parts): a link that failed half way
+	// through the message, before the router tried the next. The carriers
+	// bill those segments.
+	Abandoned []Result
 }
 
 // Errors of Send, tested with errors.Is. Any other error is a permanent

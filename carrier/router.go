@@ -112,7 +112,9 @@ func (r *Router) Route(number string) (taxsms.Carrier, bool) {
 // ErrUnavailable; then the links of the failover carriers. It returns
 // ErrNoRoute when no enabled link serves the number's carrier or its
 // failovers (or the number has no carrier), ErrUnavailable when every one
-// of them is down, and otherwise what the link's Send returned.
+// of them is down, and otherwise what the link's Send returned. What a
+// link accepted before it failed and the next was tried is in
+// Result.Abandoned.
 func (r *Router) Send(ctx context.Context, m Message) (Result, error) {
 	c, ok := r.Route(m.Mobile)
 	if !ok {
@@ -120,13 +122,18 @@ func (r *Router) Send(ctx context.Context, m Message) (Result, error) {
 	}
 	carriers := append([]taxsms.Carrier{c}, r.failover[c]...)
 	var last error
+	var abandoned []Result // links that failed half way through m
 	found := false
 	for _, c := range carriers {
 		for _, l := range r.order(r.byCarrier[c]) {
 			found = true
 			res, err := l.Send(ctx, m)
 			if err == nil || !errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+				res.Abandoned = abandoned
 				return res, err
+			}
+			if len(res.Parts) > 0 {
+				abandoned = append(abandoned, Result{Carrier: res.Carrier, Link: res.Link, Coding: res.Coding, Parts: res.Parts})
 			}
 			last = err
 		}
@@ -134,7 +141,7 @@ func (r *Router) Send(ctx context.Context, m Message) (Result, error) {
 	if !found {
 		return Result{Carrier: c}, fmt.Errorf("carrier %s: no enabled link: %w", c, ErrNoRoute)
 	}
-	return Result{Carrier: c}, fmt.Errorf("carrier %s: every link is down (last: %v): %w", c, last, ErrUnavailable)
+	return Result{Carrier: c, Abandoned: abandoned}, fmt.Errorf("carrier %s: every link is down (last: %v): %w", c, last, ErrUnavailable)
 }
 
 // order returns links starting at the next in turn, those up first.

@@ -271,6 +271,14 @@ func (d *Dispatcher) send(c store.Claimed) store.Outcome {
 	res, err := d.Sender.Send(context.Background(), carrier.Message{ID: c.ID, Mobile: c.Mobile, Text: c.Body, Kind: c.Kind, Priority: c.Priority})
 	now := d.Now()
 	o := store.Outcome{ID: c.ID}
+	// Segments accepted on links given up on, and before an error: billed
+	// by their carriers whatever becomes of the message.
+	for _, a := range res.Abandoned {
+		o.Partial = append(o.Partial, partial(a))
+	}
+	if err != nil && len(res.Parts) > 0 {
+		o.Partial = append(o.Partial, partial(res))
+	}
 	switch {
 	case err == nil:
 		o.Carrier, o.Link, o.Coding = res.Carrier, res.Link, res.Coding
@@ -304,6 +312,15 @@ func (d *Dispatcher) send(c store.Claimed) store.Outcome {
 		d.Logger.Warn("send", "message", c.ID, "to", taxsms.MaskMobile(c.Mobile), "status", o.Status, "err", err)
 	}
 	return o
+}
+
+// partial returns what a link accepted of a message it did not send whole.
+func partial(r carrier.Result) store.PartialSend {
+	p := store.PartialSend{Carrier: r.Carrier, Link: r.Link}
+	for _, x := range r.Parts {
+		p.Parts = append(p.Parts, taxsms.Part{Seq: x.Seq, CarrierMsgID: x.MsgID})
+	}
+	return p
 }
 
 // backoff is the wait before the next try after attempts temporary

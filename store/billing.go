@@ -19,10 +19,16 @@ import (
 // Billing (MISSION R-16). The store counts billable segments as messages
 // change state: the transaction that records a submission (RecordOutcomes)
 // adds the message and its segments to the counter of its day (in the
-// bureau's zone), office, carrier and kind. Nothing else changes whether a
-// message is billable (see taxsms.MilliYuan's file for what is), so the
-// counters stay exact; `taxsms billing recount` (Recount) rebuilds them from
-// the messages for a database that needs it.
+// bureau's zone), office, carrier and kind. Segments a carrier accepted of
+// a message not sent whole that time (Outcome.Partial, and the parts of an
+// outcome that came after another had marked the message submitted) are
+// kept in billing_stray_segments and counted, in the same transaction, as
+// segments without a message. Nothing else changes what is billable (see
+// taxsms.MilliYuan's file for what is): a retry, a failure before
+// submission, a cancellation, an expiry or a receipt leaves the counters
+// alone, so they stay exact; `taxsms billing recount` (Recount) rebuilds
+// them from the messages and the stray segments for a database that needs
+// it.
 //
 // A statement reads the counters of the month's days, each priced at the
 // tariff of its day, so a tariff that changes mid-month prices each day
@@ -33,6 +39,10 @@ import (
 // bureauOffset is the bureau's zone offset in milliseconds: Asia/Shanghai
 // has been UTC+8 all year since 1991.
 const bureauOffset = 8 * 3600 * 1000
+
+// tariffLockKey is the PostgreSQL transaction lock that makes changes to
+// tariffs take turns, so that the overlap check sees every other tariff.
+const tariffLockKey = 0x7461_7873_6d73_7472
 
 // openEnd is the day number of 9999-12-31, the valid_to of an open-ended
 // tariff.
@@ -232,6 +242,11 @@ func (db *DB) SetTariff(ctx context.Context, t *taxsms.Tariff) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// Two new tariffs of one carrier and kind checked at once would
+		// each find no overlap: tariff changes take turns.
+		if err := db.d.lock(ctx, tx, tariffLockKey); err != nil {
+			return err
+		}
 		var before *taxsms.Tariff
 		if t.ID != 0 {
 			var err error
@@ -283,6 +298,9 @@ func (db *DB) DeleteTariff(ctx context.Context, id int64) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.d.lock(ctx, tx, tariffLockKey); err != nil {
+			return err
+		}
 		before, err := db.tariffIn(ctx, tx, id)
 		if err != nil {
 			return err
@@ -313,26 +331,52 @@ func (db *DB) tariffIn(ctx context.Context, tx *sql.Tx, id int64) (*taxsms.Tarif
 
 // checkClosedPrices returns ECONFLICT if replacing tariff before (nil: a
 // new one) by after (nil: deleted) would change the price of a day of a
-// closed month.
+// closed month, naming the field whose change does (valid_from for a new
+// tariff, id for a deletion).
 func (db *DB) checkClosedPrices(ctx context.Context, tx *sql.Tx, before, after *taxsms.Tariff) error {
 	closed, err := db.closedMonths(ctx, tx)
 	if err != nil {
 		return err
 	}
-	clip := func(t *taxsms.Tariff, m taxsms.Month) (from, to int64, price taxsms.MilliYuan, ok bool) {
+	clip := func(t *taxsms.Tariff, m taxsms.Month) (from, to int64, ok bool) {
 		if t == nil {
-			return 0, 0, 0, false
+			return 0, 0, false
 		}
 		from, to = max(dayNum(t.ValidFrom), dayNum(m.First())), min(validTo(t), dayNum(m.Last()))
-		return from, to, t.Price, from <= to
+		return from, to, from <= to
 	}
 	for _, m := range closed {
-		bf, bt, bp, bok := clip(before, m)
-		af, at, ap, aok := clip(after, m)
-		same := bok == aok && (!bok || bf == af && bt == at && bp == ap && before.Carrier == after.Carrier && before.Kind == after.Kind)
-		if !same {
-			return &taxsms.Error{Code: taxsms.ECONFLICT, Field: "valid_from", Message: fmt.Sprintf(
-				"valid_from: %s is closed; a tariff may not change the price of its days (its statement is frozen)", m)}
+		bf, bt, bok := clip(before, m)
+		af, at, aok := clip(after, m)
+		field := ""
+		switch {
+		case !bok && !aok:
+		case after == nil:
+			field = "id"
+		case !bok:
+			field = "valid_from"
+			if before != nil && !after.ValidFrom.Before(before.ValidFrom) {
+				field = "valid_to" // its end moved into m
+			}
+		case !aok:
+			field = "valid_to"
+			if m.Last().Before(after.ValidFrom) {
+				field = "valid_from" // its start moved past m
+			}
+		case before.Carrier != after.Carrier:
+			field = "carrier"
+		case before.Kind != after.Kind:
+			field = "kind"
+		case before.Price != after.Price:
+			field = "price"
+		case bf != af:
+			field = "valid_from"
+		case bt != at:
+			field = "valid_to"
+		}
+		if field != "" {
+			return &taxsms.Error{Code: taxsms.ECONFLICT, Field: field, Message: fmt.Sprintf(
+				"%s: %s is closed; a tariff may not change the price of its days (its statement is frozen)", field, m)}
 		}
 	}
 	return nil
@@ -565,4 +609,42 @@ func (db *DB) adjustments(ctx context.Context, q querier, m taxsms.Month, path s
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// countStrays records the segments that outs report accepted in their
+// Partial sends and were not recorded before (as stray segments, or as the
+// parts of the submission that marked the message submitted), and counts
+// each as a billable segment without a message, on the day of now, for the
+// message's office and kind and the carrier that accepted it.
+func (db *DB) countStrays(ctx context.Context, tx *sql.Tx, now int64, outs []*Outcome) error {
+	counts := make(map[billingKey]billingCount)
+	for _, o := range outs {
+		var office int64
+		var kind, dir string
+		err := tx.QueryRowContext(ctx, db.q("BillingMessage"), o.ID).Scan(&office, &kind, &dir)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && dir != string(taxsms.MT) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		for _, ps := range o.Partial {
+			for _, p := range ps.Parts {
+				res, err := tx.ExecContext(ctx, db.q("InsertStraySegment"), o.ID, string(ps.Carrier), p.CarrierMsgID, ps.Link, p.Seq, now,
+					o.ID, string(ps.Carrier), p.CarrierMsgID)
+				if err != nil {
+					return err
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 0 {
+					continue // recorded before
+				}
+				k := billingKey{day: dayOfMS(now), office: office, carrier: string(ps.Carrier), kind: kind}
+				c := counts[k]
+				c.segments++
+				counts[k] = c
+			}
+		}
+	}
+	return db.count(ctx, tx, counts, "segments of a message not sent whole")
 }

@@ -57,11 +57,16 @@ func (db *DB) CloseMonth(ctx context.Context, m taxsms.Month) error {
 			}
 		}
 		sortLines(st.Lines)
+		lines := &batcher{ctx: ctx, db: db, tx: tx, name: "InsertClosedLine"}
+		defer lines.close()
 		for _, l := range st.Lines {
-			if _, err := tx.ExecContext(ctx, db.q("InsertClosedLine"), m.String(), l.OfficeID, string(l.Carrier), string(l.Kind),
+			if err := lines.add(m.String(), l.OfficeID, string(l.Carrier), string(l.Kind),
 				boolInt(l.Adjustment), l.Messages, l.Segments, int64(l.Amount), l.Unpriced); err != nil {
 				return err
 			}
+		}
+		if err := lines.flush(); err != nil {
+			return err
 		}
 		t := st.Total()
 		return db.appendAudit(ctx, tx, db.entry(ctx, audit.MonthClosed, audit.Object{Type: "billing_month", ID: m.String()}, nil,
@@ -77,14 +82,16 @@ type Recounted struct {
 	Adjustments int // of them, those of closed months: billed as adjustments
 }
 
-// Recount rebuilds the billing counters from the messages (exact: the
-// messages carry their submission time, office, carrier, kind and
-// segments). A counter of an open month is set right; one of a closed
-// month is set right and the difference is billed as an adjustment in the
-// first open month after it. It needs what CloseMonth needs, reads every
-// submitted message in one transaction and holds every month's row while
-// it runs (submissions wait): meant for `taxsms billing recount`. It is
-// recorded in the audit archive (audit.BillingRecounted).
+// Recount rebuilds the billing counters from the messages and the stray
+// segments (exact: the messages carry their submission time, office,
+// carrier, kind and segments; stray segments their carrier and the time
+// they were recorded). A counter of an open month is set right; one of a
+// closed month is set right and the difference is billed as an adjustment
+// in the first open month after it (a closed month's statement never
+// changes). It needs what CloseMonth needs, reads every submitted message
+// in one transaction and holds every month's row while it runs
+// (submissions wait): meant for `taxsms billing recount`. It is recorded
+// in the audit archive (audit.BillingRecounted).
 func (db *DB) Recount(ctx context.Context) (Recounted, error) {
 	var r Recounted
 	if err := billingManage(ctx); err != nil {
@@ -92,8 +99,14 @@ func (db *DB) Recount(ctx context.Context) (Recounted, error) {
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		r = Recounted{}
-		if _, err := tx.ExecContext(ctx, db.q("InsertBillingMonth"), taxsms.MonthOf(dateOfDay(dayOfMS(ms(db.Now())))).String()); err != nil {
-			return err
+		// This month and the next have their rows, locked below with the
+		// others, so that no submission counts while the messages are read
+		// (one that started before waits to count until this commits).
+		this := taxsms.MonthOf(dateOfDay(dayOfMS(ms(db.Now()))))
+		for _, m := range []taxsms.Month{this, this.Next()} {
+			if _, err := tx.ExecContext(ctx, db.q("InsertBillingMonth"), m.String()); err != nil {
+				return err
+			}
 		}
 		rows, err := tx.QueryContext(ctx, db.q("LockAllBillingMonths"))
 		if err != nil {
@@ -117,12 +130,15 @@ func (db *DB) Recount(ctx context.Context) (Recounted, error) {
 		if err := tx.QueryRowContext(ctx, db.q("RootOffice")).Scan(&root); err != nil {
 			return err
 		}
-		truth, err := db.readCounts(ctx, tx, "CountBillable", root)
-		if err != nil {
+		truth := make(map[billingKey]billingCount)
+		if err := db.readCounts(ctx, tx, truth, "CountBillable", root); err != nil {
 			return err
 		}
-		have, err := db.readCounts(ctx, tx, "SelectCounters")
-		if err != nil {
+		if err := db.readCounts(ctx, tx, truth, "CountStraySegments", root); err != nil {
+			return err
+		}
+		have := make(map[billingKey]billingCount)
+		if err := db.readCounts(ctx, tx, have, "SelectCounters"); err != nil {
 			return err
 		}
 		r.Counters = len(truth)
@@ -171,22 +187,22 @@ func (db *DB) Recount(ctx context.Context) (Recounted, error) {
 	return r, err
 }
 
-// readCounts reads counters (day, office, carrier, kind, messages,
+// readCounts adds to out the counts (day, office, carrier, kind, messages,
 // segments) returned by the named query.
-func (db *DB) readCounts(ctx context.Context, tx *sql.Tx, name string, args ...any) (map[billingKey]billingCount, error) {
+func (db *DB) readCounts(ctx context.Context, tx *sql.Tx, out map[billingKey]billingCount, name string, args ...any) error {
 	rows, err := tx.QueryContext(ctx, db.q(name), args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make(map[billingKey]billingCount)
 	for rows.Next() {
 		var k billingKey
 		var c billingCount
 		if err := rows.Scan(&k.day, &k.office, &k.carrier, &k.kind, &c.messages, &c.segments); err != nil {
-			return nil, err
+			return err
 		}
-		out[k] = c
+		have := out[k]
+		out[k] = billingCount{have.messages + c.messages, have.segments + c.segments}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

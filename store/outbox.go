@@ -106,22 +106,45 @@ type Outcome struct {
 	RetryAt time.Time
 	Attempt bool
 	Error   string
+
+	// Partial holds the segments carriers accepted of this message on
+	// links that gave up on it half sent: before a failover to another
+	// link, or before the error this outcome reports. The carriers bill
+	// them though the message was not sent whole that time.
+	Partial []PartialSend
+}
+
+// PartialSend is what one link accepted of a message it did not send
+// whole.
+type PartialSend struct {
+	Carrier taxsms.Carrier
+	Link    string
+	Parts   []taxsms.Part
 }
 
 // RecordOutcomes stores the outcomes of submissions in one transaction. An
 // outcome for a message no longer being sent (say, claimed again by another
-// node after a lease ran out) changes nothing. Submissions are written a
+// node after a lease ran out) changes nothing, except that the segments it
+// reports accepted are billed (see billing.go). Submissions are written a
 // few hundred to a statement.
 func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		qctx := context.WithoutCancel(ctx) // see cancelled
 		now := ms(db.Now())
 		var submitted []*Outcome
+		var strays []*Outcome // outcomes whose accepted segments may not be counted yet
 		seen := make(map[int64]bool, len(outcomes))
 		for i := range outcomes {
 			o := &outcomes[i]
+			if len(o.Partial) > 0 {
+				strays = append(strays, o)
+			}
 			if seen[o.ID] {
-				continue // a second outcome of one claim finds it no longer sending
+				// A second outcome of one claim finds it no longer sending.
+				if o.Status == "" || o.Status == taxsms.StatusSubmitted {
+					strays = append(strays, &Outcome{ID: o.ID, Partial: []PartialSend{{o.Carrier, o.Link, o.Parts}}})
+				}
+				continue
 			}
 			seen[o.ID] = true
 			var err error
@@ -146,14 +169,22 @@ func (db *DB) RecordOutcomes(ctx context.Context, outcomes []Outcome) error {
 				return err
 			}
 		}
-		return db.markSubmitted(qctx, tx, now, submitted)
+		late, err := db.markSubmitted(qctx, tx, now, submitted)
+		if err != nil {
+			return err
+		}
+		for _, o := range late {
+			strays = append(strays, &Outcome{ID: o.ID, Partial: []PartialSend{{o.Carrier, o.Link, o.Parts}}})
+		}
+		return db.countStrays(qctx, tx, now, strays)
 	})
 }
 
 // markSubmitted marks submitted the messages of outs still being sent, and
 // stores their parts. Each message marked is billable (see billing.go): it
-// and its segments are counted in the same transaction.
-func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*Outcome) error {
+// and its segments are counted in the same transaction. It returns the
+// outcomes of outs whose message was no longer being sent.
+func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*Outcome) (late []*Outcome, err error) {
 	parts := &batcher{ctx: ctx, db: db, tx: tx, name: "InsertPart"}
 	defer parts.close()
 	type billed struct {
@@ -173,28 +204,29 @@ func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*
 		}
 		stmt, args, err := db.batchStmt(ctx, tx, "MarkSubmittedBatch", len(chunk), 2, 5, args)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for rows.Next() {
 			var id int64
 			var b billed
 			if err := rows.Scan(&id, &b.office, &b.kind); err != nil {
 				rows.Close()
-				return err
+				return nil, err
 			}
 			marked[id] = b
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		for _, o := range chunk {
 			b, ok := marked[o.ID]
 			if !ok {
+				late = append(late, o)
 				continue
 			}
 			k := billingKey{day: day, office: b.office, carrier: string(o.Carrier), kind: b.kind}
@@ -204,15 +236,15 @@ func (db *DB) markSubmitted(ctx context.Context, tx *sql.Tx, now int64, outs []*
 			counts[k] = c
 			for _, p := range o.Parts {
 				if err := parts.add(o.ID, p.Seq, string(o.Carrier), p.CarrierMsgID); err != nil {
-					return err
+					return nil, err
 				}
 			}
 		}
 	}
 	if err := parts.flush(); err != nil {
-		return err
+		return nil, err
 	}
-	return db.count(ctx, tx, counts, "submission recorded")
+	return late, db.count(ctx, tx, counts, "submission recorded")
 }
 
 // Receipt is a carrier's status report of one segment.

@@ -166,7 +166,7 @@ func (s *Server) handleStatement(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	offices, err := s.DB.ListOffices(ctx, taxsms.OfficeFilter{Subtree: office, Limit: 1000})
+	offices, err := subtreeOffices(ctx, s.DB, office)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"taxsms"
 	"taxsms/auth"
 	"taxsms/billing"
+	"taxsms/store"
 )
 
 // The billing pages (MISSION R-16): the monthly carrier statement of an
@@ -86,11 +88,31 @@ func (c *Console) loadReport(r *Request) (*billing.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	offices, err := c.DB.ListOffices(ctx, taxsms.OfficeFilter{Subtree: office, Limit: 1000})
+	offices, err := subtreeOffices(ctx, c.DB, office)
 	if err != nil {
 		return nil, err
 	}
 	return billing.Assemble(st, offices), nil
+}
+
+// subtreeOffices returns every office of the subtree of office, however
+// many, so that each line of a statement finds its office and the rows by
+// office add up to the total.
+func subtreeOffices(ctx context.Context, db *store.DB, office int64) ([]*taxsms.Office, error) {
+	const page = 1000
+	var out []*taxsms.Office
+	after := ""
+	for {
+		os, err := db.ListOfficesAfter(ctx, taxsms.OfficeFilter{Subtree: office, Limit: page}, after)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, os...)
+		if len(os) < page {
+			return out, nil
+		}
+		after = os[len(os)-1].Path
+	}
 }
 
 // billingData fills what both statement pages show.
@@ -229,13 +251,9 @@ func (c *Console) renderTariffs(w http.ResponseWriter, r *Request, status int, f
 	if err != nil {
 		return err
 	}
-	var kinds []taxsms.Kind
-	for _, k := range taxsms.Kinds {
-		if k != taxsms.KindInteractive {
-			kinds = append(kinds, k)
-		}
-	}
-	d := &tariffsPage{Tariffs: ts, Kinds: kinds,
+	// Every kind: MT messages of kind interactive (self-service notices)
+	// are billed too; MO never are, whatever the tariffs.
+	d := &tariffsPage{Tariffs: ts, Kinds: taxsms.Kinds,
 		Carriers:  []taxsms.Carrier{taxsms.CarrierMobile, taxsms.CarrierUnicom, taxsms.CarrierTelecom, taxsms.CarrierBroadnet},
 		CanManage: r.Actor.Has(auth.PermManageSettings) && r.Actor.Access(auth.DataBilling).Write.Level == auth.LevelAll}
 	c.render(w, r, status, "billing_tariffs", &Page{Title: "billing.tariffs_title", Form: f, Data: d})

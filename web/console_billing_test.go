@@ -139,7 +139,10 @@ func TestConsole_Billing(t *testing.T) {
 			{"BadPrice", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"3分"}, "valid_from": {"2026-01-01"}}, 400, "price"},
 			{"BadDate", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"0.03"}, "valid_from": {"soon"}}, 400, "soon"},
 			{"Overlap", url.Values{"carrier": {"mobile"}, "kind": {"special"}, "price": {"0.05"}, "valid_from": {"2026-06-01"}}, 400, "overlaps"},
-			{"MO", url.Values{"carrier": {"mobile"}, "kind": {"interactive"}, "price": {"0.05"}, "valid_from": {"2026-06-01"}}, 400, "never billed"},
+			{"Negative", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"-0.03"}, "valid_from": {"2026-01-01"}}, 400, "must not be negative"},
+			{"NoStart", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"0.03"}}, 400, "valid_from: required"},
+			{"Backwards", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"0.03"}, "valid_from": {"2026-06-01"}, "valid_to": {"2026-05-31"}}, 400, "is before valid_from"},
+			{"Interactive", url.Values{"carrier": {"mobile"}, "kind": {"interactive"}, "price": {"0.05"}, "valid_from": {"2026-06-01"}}, 303, ""},
 			{"OK", url.Values{"carrier": {"telecom"}, "kind": {"special"}, "price": {"0.045"}, "valid_from": {"2026-01-01"}}, 303, ""},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -186,6 +189,16 @@ func TestConsole_Billing(t *testing.T) {
 		}
 		if r := branch.post("/billing/close", url.Values{"csrf_token": {branch.csrf("/billing")}, "month": {"2026-10"}, "confirm": {"yes"}}); r.Status != 403 {
 			t.Errorf("a branch administrator closes a month: %d, want 403", r.Status)
+		}
+		// November's prices are frozen: a tariff may not end inside it.
+		ts, err := tc.db.ListTariffs(ctx)
+		must(t, err)
+		r = city.post(fmt.Sprintf("/billing/tariffs/%d/end", ts[0].ID), url.Values{"csrf_token": {city.csrf("/billing/tariffs")}, "valid_to": {"2026-11-15"}})
+		if page := city.get(r.Location).Body; r.Status != 303 || !strings.Contains(page, "flash-error") || !strings.Contains(page, "2026-11 is closed") {
+			t.Errorf("ending a tariff inside closed November: %d, page %q", r.Status, page)
+		}
+		if p, err := tc.db.PriceOf(ctx, ts[0].Carrier, ts[0].Kind, taxsms.Date{Year: 2026, Month: 11, Day: 20}); err != nil || p != int64(ts[0].Price) {
+			t.Errorf("PriceOf after the refusal = %d, %v; want %d", p, err, ts[0].Price)
 		}
 	})
 }

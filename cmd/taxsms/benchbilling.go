@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"taxsms"
+	"taxsms/billing"
 	"taxsms/pii"
+	"taxsms/store"
 )
 
 // runBilling runs "taxsms billing recount": the billing counters rebuilt
@@ -45,22 +47,37 @@ func runBilling(ctx context.Context, args, environ []string, stdout, stderr io.W
 
 // BillingResult is the last line of "taxsms bench billing".
 type BillingResult struct {
-	Bench      string  `json:"bench"`
-	Engine     string  `json:"engine"`
-	Messages   int     `json:"messages"`
-	Offices    int     `json:"offices"`
-	Billable   int64   `json:"billable_messages"` // of November
-	Segments   int64   `json:"billable_segments"`
-	Amount     string  `json:"amount_yuan"`
-	Exact      bool    `json:"exact"` // the statement's totals equal a count over the messages
-	FillS      float64 `json:"fill_s"`
-	RecountS   float64 `json:"recount_s"`
-	CityMS     float64 `json:"statement_city_ms"`   // best of 5
-	BranchMS   float64 `json:"statement_branch_ms"` // best of 5
-	CountMS    float64 `json:"count_over_messages_ms"`
-	CountersN  int     `json:"counters"`
-	PeakRSSMB  float64 `json:"peak_rss_mb"`
-	SubmitNote string  `json:"note"`
+	Bench    string  `json:"bench"`
+	Engine   string  `json:"engine"`
+	Messages int     `json:"messages"` // rows in the messages table
+	Offices  int     `json:"offices"`
+	Billable int64   `json:"billable_messages"` // of November
+	Segments int64   `json:"billable_segments"`
+	Amount   string  `json:"amount_yuan"`
+	Lines    int     `json:"statement_lines"`
+	Counters int     `json:"counters"`
+	FillS    float64 `json:"fill_s"`
+	RecountS float64 `json:"recount_s"` // the counters rebuilt from the filled rows
+
+	// The live path: messages queued, claimed and their outcomes recorded
+	// through the store (partial sends, failovers, retries, refusals),
+	// receipts and MO; the counters kept by those transactions.
+	Live        int     `json:"live_messages"`
+	LivePerS    float64 `json:"live_outcomes_per_s"` // claimed, recorded with their counters, retries swept back
+	RecountDiff int     `json:"recount_changed"`     // counters a second recount had to set right: 0 when exact
+
+	// The statement of the open month, read from the counters: the first
+	// call and the best of 5, in the store (Statement) and as the console
+	// builds it (Statement, the subtree's offices, the arranged report).
+	CityFirstMS  float64 `json:"statement_city_first_ms"`
+	CityMS       float64 `json:"statement_city_ms"`
+	BranchMS     float64 `json:"statement_branch_ms"`
+	CityReportMS float64 `json:"report_city_ms"`
+	CloseMS      float64 `json:"close_month_ms"`
+	ClosedCityMS float64 `json:"statement_closed_city_ms"`
+	CountMS      float64 `json:"count_over_messages_ms"` // the same figures grouped over the message rows
+	Exact        bool    `json:"exact"`                  // every line equals the count over the messages
+	PeakRSSMB    float64 `json:"peak_rss_mb"`
 }
 
 // runBenchBilling runs "taxsms bench billing".
@@ -68,17 +85,18 @@ func runBenchBilling(ctx context.Context, args, environ []string, stdout, stderr
 	fs := flag.NewFlagSet("bench billing", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("messages", 10_000_000, "message rows to fill")
+	live := fs.Int("live", 20_000, "messages then sent through the store's outbox, counted as they change state")
 	branches := fs.Int("branches", 16, "branch offices below the city, each with 4 stations")
 	db := fs.String("db", "", "database: postgres://… (run in a fresh schema, dropped after) or sqlite:PATH; default a SQLite file in a temporary directory")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: taxsms bench billing [flags]\n\nFills the messages table directly with N rows of November 2026 (offices, carriers, kinds,\nsegments, statuses and days spread as a city sends; 10%% MO, 3%% never submitted), rebuilds the\nbilling counters from them (taxsms billing recount), then times the monthly statement of the\ncity and of one branch. Prints progress, then one JSON line.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: taxsms bench billing [flags]\n\nFills the messages table directly with N rows of November 2026 (offices, carriers, kinds,\nsegments, statuses and days spread as a city sends; 10%% MO, 3%% never submitted), rebuilds the\nbilling counters from them (taxsms billing recount), then sends --live more messages through the\nstore's outbox (partial sends, failovers, retries, refusals, receipts, MO), whose counters are kept\nby their own transactions. It then times the monthly statement of the city and of one branch,\nchecks every line against a count over the messages, closes the month and reads it closed.\nPrints progress, then one JSON line.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 || *branches < 1 {
-		return errors.New("--messages and --branches must be positive")
+	if *n < 1 || *branches < 1 || *live < 0 {
+		return errors.New("--messages and --branches must be positive, --live not negative")
 	}
 	dsn, cleanup, err := benchDatabase(ctx, *db, stdout)
 	if err != nil {
@@ -95,8 +113,10 @@ func runBenchBilling(ctx context.Context, args, environ []string, stdout, stderr
 		return err
 	}
 	defer func() { err = errors.Join(err, m.Close()) }()
-	res := BillingResult{Bench: "billing", Engine: m.DB.Engine(), Messages: *n,
-		SubmitNote: "counters are kept by each submission's transaction; this fills the messages directly and rebuilds them once"}
+	res := BillingResult{Bench: "billing", Engine: m.DB.Engine(), Messages: *n + *live, Live: *live}
+	// The store's clock: late in November 2026 in Shanghai while sending.
+	now := time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)
+	m.DB.Now = func() time.Time { return now }
 
 	// The city, its branches and their stations.
 	root := &taxsms.Office{Code: "13702000000", Name: "青岛市税务局"}
@@ -128,9 +148,6 @@ func runBenchBilling(ctx context.Context, args, environ []string, stdout, stderr
 	jan, change := taxsms.Date{Year: 2026, Month: 1, Day: 1}, taxsms.Date{Year: 2026, Month: 11, Day: 16}
 	for i, c := range []taxsms.Carrier{taxsms.CarrierMobile, taxsms.CarrierUnicom, taxsms.CarrierTelecom, taxsms.CarrierBroadnet} {
 		for _, k := range taxsms.Kinds {
-			if k == taxsms.KindInteractive {
-				continue
-			}
 			t := &taxsms.Tariff{Carrier: c, Kind: k, Price: taxsms.MilliYuan(30 + 5*i), ValidFrom: jan}
 			if c == taxsms.CarrierMobile && k == taxsms.KindSpecial {
 				t.ValidTo = taxsms.Date{Year: 2026, Month: 11, Day: 15}
@@ -165,55 +182,230 @@ func runBenchBilling(ctx context.Context, args, environ []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	res.RecountS, res.CountersN = time.Since(start).Seconds(), rc.Counters
-	fmt.Fprintf(stdout, "%d counters in %.1f s\n", rc.Counters, res.RecountS)
+	res.RecountS = time.Since(start).Seconds()
+	fmt.Fprintf(stdout, "%d counters in %.1f s; sending %d messages through the outbox…\n", rc.Counters, res.RecountS, *live)
 
-	nov := taxsms.Month{Year: 2026, Month: 11}
-	best := func(office int64) (float64, *taxsms.Statement, error) {
-		var times []float64
-		var st *taxsms.Statement
-		for range 5 {
-			t0 := time.Now()
-			s, err := m.DB.Statement(ctx, nov, office)
-			if err != nil {
-				return 0, nil, err
-			}
-			times = append(times, float64(time.Since(t0).Microseconds())/1000)
-			st = s
-		}
-		return slices.Min(times), st, nil
+	start = time.Now()
+	recorded, err := sendLive(ctx, m.DB, offices, *live)
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
 	}
-	var city *taxsms.Statement
-	if res.CityMS, city, err = best(root.ID); err != nil {
+	res.LivePerS = float64(recorded) / time.Since(start).Seconds()
+	rc, err = m.DB.Recount(ctx)
+	if err != nil {
 		return err
 	}
-	if res.BranchMS, _, err = best(branch); err != nil {
+	res.RecountDiff, res.Counters = rc.Changed, rc.Counters
+	fmt.Fprintf(stdout, "%d outcomes recorded, %.0f/s; a recount then set %d of %d counters right\n", recorded, res.LivePerS, rc.Changed, rc.Counters)
+
+	nov := taxsms.Month{Year: 2026, Month: 11}
+	timed := func(f func() error) (first, best float64, err error) {
+		var times []float64
+		for range 5 {
+			t0 := time.Now()
+			if err := f(); err != nil {
+				return 0, 0, err
+			}
+			times = append(times, float64(time.Since(t0).Microseconds())/1000)
+		}
+		return times[0], slices.Min(times), nil
+	}
+	var city *taxsms.Statement
+	if res.CityFirstMS, res.CityMS, err = timed(func() (err error) { city, err = m.DB.Statement(ctx, nov, root.ID); return err }); err != nil {
+		return err
+	}
+	if _, res.BranchMS, err = timed(func() error { _, err := m.DB.Statement(ctx, nov, branch); return err }); err != nil {
+		return err
+	}
+	if _, res.CityReportMS, err = timed(func() error {
+		st, err := m.DB.Statement(ctx, nov, root.ID)
+		if err != nil {
+			return err
+		}
+		os, err := m.DB.ListOfficesAfter(ctx, taxsms.OfficeFilter{Subtree: root.ID, Limit: 1000}, "")
+		if err != nil {
+			return err
+		}
+		billing.Assemble(st, os)
+		return nil
+	}); err != nil {
 		return err
 	}
 	t := city.Total()
-	res.Billable, res.Segments, res.Amount = t.Messages, t.Segments, t.Amount.String()
-	// The same totals counted over the messages themselves.
+	res.Billable, res.Segments, res.Amount, res.Lines = t.Messages, t.Segments, t.Amount.String(), len(city.Lines)
+
+	// The same lines grouped over the message rows and stray segments.
 	start = time.Now()
-	var msgs, segs int64
-	first, last := nov.First().Time(time.UTC).UnixMilli()-8*3600*1000, nov.Next().First().Time(time.UTC).UnixMilli()-8*3600*1000
-	q := "SELECT COUNT(*), COALESCE(SUM(segments), 0) FROM messages WHERE direction = 'mt' AND submitted_at >= ? AND submitted_at < ?"
-	if m.DB.Engine() == "postgres" {
-		q = "SELECT COUNT(*), COALESCE(SUM(segments), 0)::bigint FROM messages WHERE direction = 'mt' AND submitted_at >= $1 AND submitted_at < $2"
-	}
-	if err := raw.QueryRowContext(ctx, q, first, last).Scan(&msgs, &segs); err != nil {
+	counted, err := countOverMessages(ctx, raw, m.DB.Engine(), nov, root.ID)
+	if err != nil {
 		return err
 	}
 	res.CountMS = float64(time.Since(start).Microseconds()) / 1000
-	res.Exact = msgs == t.Messages && segs == t.Segments && t.Unpriced == 0
-	fmt.Fprintf(stdout, "statement of November: city %.1f ms, branch %.1f ms (a count over the messages: %.0f ms); %d messages, %d segments, ¥%s, exact %v\n",
-		res.CityMS, res.BranchMS, res.CountMS, t.Messages, t.Segments, t.Amount, res.Exact)
+	res.Exact = t.Unpriced == 0 && len(counted) == len(city.Lines)
+	for _, l := range city.Lines {
+		k := fmt.Sprintf("%d/%s/%s", l.OfficeID, l.Carrier, l.Kind)
+		if c, ok := counted[k]; l.Adjustment || !ok || c != [2]int64{l.Messages, l.Segments} {
+			res.Exact = false
+			fmt.Fprintf(stdout, "line %s: statement %d messages, %d segments; messages give %v\n", k, l.Messages, l.Segments, c)
+		}
+	}
+	fmt.Fprintf(stdout, "statement of November (%d lines): city %.1f ms (first %.1f), branch %.1f ms, city report %.1f ms; grouped over the messages: %.0f ms; %d messages, %d segments, ¥%s, exact %v\n",
+		res.Lines, res.CityMS, res.CityFirstMS, res.BranchMS, res.CityReportMS, res.CountMS, t.Messages, t.Segments, t.Amount, res.Exact)
+
+	// Close November on 1 December, then read it closed.
+	now = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	start = time.Now()
+	if err := m.DB.CloseMonth(ctx, nov); err != nil {
+		return err
+	}
+	res.CloseMS = float64(time.Since(start).Microseconds()) / 1000
+	var closed *taxsms.Statement
+	if _, res.ClosedCityMS, err = timed(func() (err error) { closed, err = m.DB.Statement(ctx, nov, root.ID); return err }); err != nil {
+		return err
+	}
+	if ct := closed.Total(); ct.Amount != t.Amount || ct.Segments != t.Segments || !closed.Closed {
+		res.Exact = false
+		fmt.Fprintf(stdout, "closed November: %+v, want the open statement's %+v\n", ct, t)
+	}
+	fmt.Fprintf(stdout, "November closed in %.1f ms; its closed statement read in %.1f ms\n", res.CloseMS, res.ClosedCityMS)
 	res.PeakRSSMB = peakRSSMB()
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(stdout, string(b))
-	if !res.Exact {
-		return fmt.Errorf("the statement (%d messages, %d segments) differs from the messages (%d, %d)", t.Messages, t.Segments, msgs, segs)
+	if !res.Exact || res.RecountDiff != 0 {
+		return fmt.Errorf("the statement differs from the messages (see the lines above; a recount set %d counters right)", res.RecountDiff)
 	}
 	return nil
+}
+
+// sendLive queues n messages of the city's offices and takes them through
+// the outbox as links answer: most sent whole on the carrier of their
+// number, some half sent then retried, failed over to another carrier,
+// failed after a partial send, or refused; then receipts for half of
+// them, and n/10 MO. It returns how many outcomes were recorded.
+func sendLive(ctx context.Context, db *store.DB, offices []int64, n int) (int, error) {
+	carriers := []taxsms.Carrier{taxsms.CarrierMobile, taxsms.CarrierUnicom, taxsms.CarrierTelecom}
+	kinds := []taxsms.Kind{taxsms.KindFilingReminder, taxsms.KindSpecial, taxsms.KindUnpaidTax, taxsms.KindReply}
+	for lo := 0; lo < n; lo += 1000 {
+		var batch []*taxsms.Message
+		for i := lo; i < min(lo+1000, n); i++ {
+			k := kinds[i%len(kinds)]
+			batch = append(batch, &taxsms.Message{Direction: taxsms.MT, Kind: k, Priority: taxsms.PriorityBulk,
+				Mobile: fmt.Sprintf("139%08d", i), Body: "【12366】通知", Segments: 1 + i%3, OfficeID: offices[(i*31)%len(offices)]})
+		}
+		if _, err := db.CreateMessages(ctx, batch); err != nil {
+			return 0, err
+		}
+	}
+	parts := func(id int64, try, segs int) []taxsms.Part {
+		var ps []taxsms.Part
+		for s := range segs {
+			ps = append(ps, taxsms.Part{Seq: s + 1, CarrierMsgID: fmt.Sprintf("%d-%d-%d", id, try, s+1)})
+		}
+		return ps
+	}
+	recorded := 0
+	var receipts []store.Receipt
+	for {
+		claimed, err := db.ClaimMessages(ctx, "bench", 500, time.Minute)
+		if err != nil {
+			return recorded, err
+		}
+		if len(claimed) == 0 {
+			break
+		}
+		outs := make([]store.Outcome, 0, len(claimed))
+		for _, c := range claimed {
+			car := carriers[c.ID%3]
+			try := c.Attempts
+			o := store.Outcome{ID: c.ID, Carrier: car, Link: string(car) + "-1", Parts: parts(c.ID, try, c.Segments)}
+			switch c.ID % 20 {
+			case 0: // no route
+				o = store.Outcome{ID: c.ID, Status: taxsms.StatusRejected, Error: "no route"}
+			case 1: // one segment taken, then the link failed: retried at once, sent whole the next time
+				if c.Attempts == 0 {
+					o = store.Outcome{ID: c.ID, Status: taxsms.StatusScheduled, RetryAt: db.Now(), Attempt: true, Error: "timeout",
+						Partial: []store.PartialSend{{Carrier: car, Link: o.Link, Parts: parts(c.ID, try, 1)}}}
+				}
+			case 2: // half sent on China Mobile's link, which went down; China Telecom took it whole
+				o.Carrier, o.Link = taxsms.CarrierTelecom, "telecom-1"
+				o.Partial = []store.PartialSend{{Carrier: taxsms.CarrierMobile, Link: "mobile-1", Parts: parts(c.ID, 9, 1)}}
+			case 3: // one segment taken, the next refused
+				o = store.Outcome{ID: c.ID, Status: taxsms.StatusFailed, Error: "MK:0008",
+					Partial: []store.PartialSend{{Carrier: car, Link: o.Link, Parts: parts(c.ID, try, 1)}}}
+			}
+			if o.Status == "" && c.ID%2 == 0 {
+				for _, p := range o.Parts {
+					receipts = append(receipts, store.Receipt{Carrier: o.Carrier, MsgID: p.CarrierMsgID, Stat: "DELIVRD"})
+				}
+			}
+			outs = append(outs, o)
+		}
+		if err := db.RecordOutcomes(ctx, outs); err != nil {
+			return recorded, err
+		}
+		recorded += len(outs)
+		if _, err := db.Sweep(ctx, store.SweepOptions{}); err != nil { // the retries come back
+			return recorded, err
+		}
+	}
+	for len(receipts) > 0 {
+		chunk := receipts[:min(len(receipts), 500)]
+		receipts = receipts[len(chunk):]
+		if _, err := db.RecordReceipts(ctx, chunk); err != nil {
+			return recorded, err
+		}
+	}
+	for i := range n / 10 {
+		if _, _, err := db.StoreFragment(ctx, store.Fragment{Carrier: taxsms.CarrierMobile, Link: "mobile-1", MsgID: fmt.Sprint("MO", i),
+			From: fmt.Sprintf("139%08d", i), To: "12366", Text: "查询", Total: 1, Seq: 1}); err != nil {
+			return recorded, err
+		}
+	}
+	return recorded, nil
+}
+
+// countOverMessages groups the billable messages and stray segments of
+// month m by office (root for none), carrier and kind straight from their
+// rows, keyed "office/carrier/kind": what the statement's lines must say.
+func countOverMessages(ctx context.Context, db *sql.DB, engine string, m taxsms.Month, root int64) (map[string][2]int64, error) {
+	first := m.First().Time(time.UTC).UnixMilli() - 8*3600*1000
+	last := m.Next().First().Time(time.UTC).UnixMilli() - 8*3600*1000
+	q := `SELECT office_id, carrier, kind, CAST(SUM(n) AS BIGINT), CAST(SUM(segs) AS BIGINT) FROM (
+  SELECT COALESCE(office_id, ?) AS office_id, carrier, kind, COUNT(*) AS n, SUM(segments) AS segs
+  FROM messages WHERE direction = 'mt' AND submitted_at >= ? AND submitted_at < ? GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT COALESCE(m.office_id, ?), s.carrier, m.kind, 0, COUNT(*)
+  FROM billing_stray_segments s JOIN messages m ON m.id = s.message_id
+  WHERE s.recorded_at >= ? AND s.recorded_at < ? GROUP BY 1, 2, 3) AS u
+GROUP BY office_id, carrier, kind`
+	if engine == "postgres" {
+		var b strings.Builder
+		n := 0
+		for _, r := range q {
+			if r == '?' {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		q = b.String()
+	}
+	rows, err := db.QueryContext(ctx, q, root, first, last, root, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string][2]int64)
+	for rows.Next() {
+		var office, msgs, segs int64
+		var carrier, kind string
+		if err := rows.Scan(&office, &carrier, &kind, &msgs, &segs); err != nil {
+			return nil, err
+		}
+		out[fmt.Sprintf("%d/%s/%s", office, carrier, kind)] = [2]int64{msgs, segs}
+	}
+	return out, rows.Err()
 }
 
 // fillMessages inserts n message rows in chunks, generated by the

@@ -105,3 +105,21 @@ GROUP BY 1, 2, 3, 4;
 
 -- name: UpdateBillingCounter
 UPDATE billing_counters SET messages = ?, segments = ? WHERE day = ? AND office_id = ? AND carrier = ? AND kind = ?;
+
+-- name: BillingMessage
+SELECT COALESCE(office_id, 0), kind, direction FROM messages WHERE id = ?;
+
+-- name: InsertStraySegment
+-- A segment accepted of a message not sent whole that time, unless it is
+-- known already (recorded before, or a part of the message's submission).
+INSERT INTO billing_stray_segments (message_id, carrier, carrier_msg_id, link, seq, recorded_at)
+SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT)
+WHERE NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = ? AND p.carrier = ? AND p.carrier_msg_id = ?)
+ON CONFLICT DO NOTHING;
+
+-- name: CountStraySegments
+-- The stray segments, by day, office, carrier and kind, as counts of
+-- segments without messages.
+SELECT (s.recorded_at + 28800000) / 86400000, COALESCE(m.office_id, ?), s.carrier, m.kind, 0, COUNT(*)
+FROM billing_stray_segments s JOIN messages m ON m.id = s.message_id
+GROUP BY 1, 2, 3, 4;

@@ -3,10 +3,14 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"taxsms"
+	"taxsms/audit"
 	"taxsms/auth/authtest"
 	"taxsms/store"
 )
@@ -58,9 +62,11 @@ func testBilling(t *testing.T, db *store.DB) {
 			tr    taxsms.Tariff
 			field string
 		}{
-			{"MO", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindInteractive, Price: 1, ValidFrom: date(2026, 1, 1)}, "kind"},
+			{"Kind", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: "spam", Price: 1, ValidFrom: date(2026, 1, 1)}, "kind"},
 			{"Carrier", taxsms.Tariff{Carrier: "pigeon", Kind: taxsms.KindOTP, Price: 1, ValidFrom: date(2026, 1, 1)}, "carrier"},
 			{"Negative", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindOTP, Price: -1, ValidFrom: date(2026, 1, 1)}, "price"},
+			{"TooDear", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindOTP, Price: 100_001, ValidFrom: date(2026, 1, 1)}, "price"},
+			{"NoStart", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindOTP, Price: 1}, "valid_from"},
 			{"Backwards", taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindOTP, ValidFrom: date(2026, 2, 1), ValidTo: date(2026, 1, 1)}, "valid_to"},
 		} {
 			t.Run(tc.name, func(t *testing.T) { wantCode(t, db.SetTariff(admin, &tc.tr), taxsms.EINVALID, tc.field) })
@@ -277,11 +283,34 @@ func testBilling(t *testing.T, db *store.DB) {
 		if late == nil || int64(late.Price) != cur {
 			t.Fatalf("open tariff = %+v, want price %d", late, cur)
 		}
-		late.Price = 60
-		wantCode(t, db.SetTariff(admin, late), taxsms.ECONFLICT, "valid_from")
-		wantCode(t, db.DeleteTariff(admin, late.ID), taxsms.ECONFLICT, "valid_from")
+		for _, tc := range []struct {
+			name  string
+			edit  func(tr *taxsms.Tariff)
+			field string
+		}{
+			{"Price", func(tr *taxsms.Tariff) { tr.Price = 60 }, "price"},
+			{"EndInside", func(tr *taxsms.Tariff) { tr.ValidTo = date(2026, 11, 20) }, "valid_to"},
+			{"StartLater", func(tr *taxsms.Tariff) { tr.ValidFrom = date(2026, 11, 20) }, "valid_from"},
+			{"StartAfter", func(tr *taxsms.Tariff) { tr.ValidFrom = date(2026, 12, 1) }, "valid_from"},
+			{"OtherKind", func(tr *taxsms.Tariff) { tr.Kind = taxsms.KindOther }, "kind"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tr := *late
+				tc.edit(&tr)
+				wantCode(t, db.SetTariff(admin, &tr), taxsms.ECONFLICT, tc.field)
+			})
+		}
+		wantCode(t, db.DeleteTariff(admin, late.ID), taxsms.ECONFLICT, "id")
+		// A new tariff may not price a closed month's days that had none.
+		wantCode(t, db.SetTariff(admin, &taxsms.Tariff{Carrier: taxsms.CarrierTelecom, Kind: taxsms.KindOTP, Price: 10,
+			ValidFrom: date(2026, 11, 1)}), taxsms.ECONFLICT, "valid_from")
+		must(t, db.SetTariff(admin, &taxsms.Tariff{Carrier: taxsms.CarrierTelecom, Kind: taxsms.KindOTP, Price: 10,
+			ValidFrom: date(2026, 12, 1)}))
 		late.Price, late.ValidTo = 50, date(2026, 12, 31)
 		must(t, db.SetTariff(admin, late))
+		if cur, err := db.PriceOf(ctx, taxsms.CarrierMobile, taxsms.KindSpecial, date(2026, 11, 20)); err != nil || cur != 50 {
+			t.Errorf("PriceOf(2026-11-20) after the refusals = %d, %v; want 50", cur, err)
+		}
 	})
 	t.Run("LateChangeIsAdjustment", func(t *testing.T) {
 		// A node whose clock lags records a submission on 30 November.
@@ -311,4 +340,356 @@ func testBilling(t *testing.T, db *store.DB) {
 			t.Errorf("Recount = %+v, want 5 counters, all right", r)
 		}
 	})
+}
+
+// testBillingStates takes messages through every change of state and
+// checks the counters against what the carriers accepted: a message
+// counts once, when sent whole, on the carrier that took it; segments
+// accepted of a message not sent whole that time (a link that failed half
+// way, a failover, a claim that lapsed while its node still sent) count
+// without it; nothing else counts. Recount then finds the counters exact.
+func testBillingStates(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	clk := &clock{t: shanghai(t, "2026-11-10 10:00")}
+	db.Now = clk.Now
+	root, b1, b2, _ := city(t, db)
+	nov := taxsms.Month{Year: 2026, Month: 11}
+	admin := authtest.Context(ctx, taxsms.RoleCityAdmin, 100, root.Path)
+	for _, tr := range []*taxsms.Tariff{
+		{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindSpecial, Price: 35, ValidFrom: date(2026, 1, 1)},
+		{Carrier: taxsms.CarrierUnicom, Kind: taxsms.KindSpecial, Price: 40, ValidFrom: date(2026, 1, 1)},
+		{Carrier: taxsms.CarrierTelecom, Kind: taxsms.KindSpecial, Price: 45, ValidFrom: date(2026, 1, 1)},
+		// MT messages of kind interactive (a self-service notice) are sent
+		// and billed; MO of that kind never are.
+		{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindInteractive, Price: 20, ValidFrom: date(2026, 1, 1)},
+	} {
+		must(t, db.SetTariff(admin, tr))
+	}
+	parts := func(prefix string, n int) []taxsms.Part {
+		var ps []taxsms.Part
+		for i := range n {
+			ps = append(ps, taxsms.Part{Seq: i + 1, CarrierMsgID: fmt.Sprintf("%s-%d", prefix, i+1)})
+		}
+		return ps
+	}
+	queue := func(office int64, kind taxsms.Kind, n, segments int) *taxsms.Message {
+		t.Helper()
+		m := mt(kind, fmt.Sprintf("139%08d", n), segments)
+		m.OfficeID = office
+		must(t, db.CreateMessage(ctx, m))
+		return m
+	}
+	claim := func(node string, want ...*taxsms.Message) {
+		t.Helper()
+		claimed, err := db.ClaimMessages(ctx, node, 100, time.Minute)
+		must(t, err)
+		if len(claimed) != len(want) {
+			t.Fatalf("%s claimed %d messages, want %d", node, len(claimed), len(want))
+		}
+	}
+	record := func(outs ...store.Outcome) {
+		t.Helper()
+		must(t, db.RecordOutcomes(ctx, outs))
+	}
+	mobile, unicom, telecom := taxsms.CarrierMobile, taxsms.CarrierUnicom, taxsms.CarrierTelecom
+
+	// a: 3 segments; the link took one, then failed; retried, sent whole.
+	a := queue(b1.ID, taxsms.KindSpecial, 1, 3)
+	// b: China Mobile's link took one segment and went down; failed over to
+	// China Telecom, which took both.
+	b := queue(b1.ID, taxsms.KindSpecial, 2, 2)
+	// c: one segment taken, the carrier refused the next: failed.
+	c := queue(b2.ID, taxsms.KindSpecial, 3, 2)
+	// d: refused outright; e: no route; neither reached a carrier.
+	d := queue(b2.ID, taxsms.KindSpecial, 4, 1)
+	e := queue(b2.ID, taxsms.KindSpecial, 5, 1)
+	// f: an MT of kind interactive, sent whole.
+	f := queue(root.ID, taxsms.KindInteractive, 6, 1)
+	claim("node1", a, b, c, d, e, f)
+	record(
+		store.Outcome{ID: a.ID, Status: taxsms.StatusScheduled, RetryAt: clk.Now(), Attempt: true, Error: "timeout",
+			Partial: []store.PartialSend{{Carrier: mobile, Link: "cmpp-1", Parts: parts("A1", 1)}}},
+		store.Outcome{ID: b.ID, Carrier: telecom, Link: "smgp-1", Parts: parts("B2", 2),
+			Partial: []store.PartialSend{{Carrier: mobile, Link: "cmpp-1", Parts: parts("B1", 1)}}},
+		store.Outcome{ID: c.ID, Status: taxsms.StatusFailed, Error: "MK:0008",
+			Partial: []store.PartialSend{{Carrier: unicom, Link: "sgip-1", Parts: parts("C", 1)}}},
+		store.Outcome{ID: d.ID, Status: taxsms.StatusFailed, Error: "MK:0001"},
+		store.Outcome{ID: e.ID, Status: taxsms.StatusRejected, Error: "no route"},
+		store.Outcome{ID: f.ID, Carrier: mobile, Link: "cmpp-1", Parts: parts("F", 1)},
+	)
+	// The same outcome reported again changes nothing.
+	record(store.Outcome{ID: c.ID, Status: taxsms.StatusFailed, Error: "MK:0008",
+		Partial: []store.PartialSend{{Carrier: unicom, Link: "sgip-1", Parts: parts("C", 1)}}})
+	_, err := db.Sweep(ctx, store.SweepOptions{})
+	must(t, err)
+	claim("node1", a)
+	record(store.Outcome{ID: a.ID, Carrier: mobile, Link: "cmpp-1", Parts: parts("A2", 3)})
+
+	// g: cancelled while queued; h: held, then cancelled; i: waits for a
+	// retry; j: expired.
+	g := queue(b1.ID, taxsms.KindSpecial, 7, 1)
+	h := queue(b1.ID, taxsms.KindSpecial, 8, 1)
+	i := queue(b1.ID, taxsms.KindSpecial, 9, 1)
+	_, err = db.ChangeWaiting(ctx, store.Selector{ID: g.ID}, taxsms.StatusCancelled, "withdrawn")
+	must(t, err)
+	_, err = db.ChangeWaiting(ctx, store.Selector{ID: h.ID}, taxsms.StatusHeld, "held")
+	must(t, err)
+	_, err = db.ChangeWaiting(ctx, store.Selector{ID: h.ID}, taxsms.StatusCancelled, "withdrawn")
+	must(t, err)
+	j := mt(taxsms.KindSpecial, "13900000010", 1)
+	j.OfficeID, j.ExpiresAt = b1.ID, clk.Now().Add(time.Minute)
+	must(t, db.CreateMessage(ctx, j))
+	clk.Add(2 * time.Minute)
+	_, err = db.Sweep(ctx, store.SweepOptions{})
+	must(t, err)
+
+	// k: node1's claim lapses while it still sends; node2 claims and sends
+	// again. node1's outcome marks it submitted; node2's, coming after,
+	// finds it so but its segment was carried too.
+	k := queue(b2.ID, taxsms.KindSpecial, 11, 1)
+	claim("node1", i, k)
+	record(store.Outcome{ID: i.ID, Status: taxsms.StatusScheduled, RetryAt: clk.Now().Add(time.Hour)})
+	clk.Add(2 * time.Minute)
+	_, err = db.Sweep(ctx, store.SweepOptions{})
+	must(t, err)
+	claim("node2", k)
+	record(store.Outcome{ID: k.ID, Carrier: unicom, Link: "sgip-1", Parts: parts("K1", 1)})
+	record(store.Outcome{ID: k.ID, Carrier: unicom, Link: "sgip-2", Parts: parts("K2", 1)})
+	record(store.Outcome{ID: k.ID, Carrier: unicom, Link: "sgip-1", Parts: parts("K1", 1)}) // node1's again
+
+	// Receipts, failed or delivered, change nothing; nor does an MO.
+	_, err = db.RecordReceipts(ctx, []store.Receipt{
+		{Carrier: mobile, MsgID: "A2-1", Stat: "DELIVRD"}, {Carrier: mobile, MsgID: "A2-2", Stat: "UNDELIV"},
+		{Carrier: mobile, MsgID: "A2-3", Stat: "DELIVRD"}, {Carrier: telecom, MsgID: "B2-1", Stat: "DELIVRD"},
+		{Carrier: mobile, MsgID: "B1-1", Stat: "DELIVRD"}, {Carrier: mobile, MsgID: "F-1", Stat: "EXPIRED"},
+	})
+	must(t, err)
+	for n := range 2 {
+		_, _, err = db.StoreFragment(ctx, store.Fragment{Carrier: taxsms.CarrierMobile, Link: "cmpp-1", MsgID: fmt.Sprint("MO", n),
+			From: "13900000009", To: "12366", Text: "查询发票", Total: 1, Seq: 1})
+		must(t, err)
+	}
+
+	for _, tc := range []struct {
+		msg  *taxsms.Message
+		want taxsms.Status
+	}{
+		{a, taxsms.StatusFailed}, {b, taxsms.StatusSubmitted}, {c, taxsms.StatusFailed}, {d, taxsms.StatusFailed},
+		{e, taxsms.StatusRejected}, {f, taxsms.StatusFailed}, {g, taxsms.StatusCancelled}, {h, taxsms.StatusCancelled},
+		{i, taxsms.StatusScheduled}, {j, taxsms.StatusExpired}, {k, taxsms.StatusSubmitted},
+	} {
+		m, err := db.FindMessage(ctx, tc.msg.ID)
+		must(t, err)
+		if m.Status != tc.want {
+			t.Errorf("message %d: status %s, want %s", tc.msg.ID, m.Status, tc.want)
+		}
+	}
+	st, err := db.Statement(admin, nov, root.ID)
+	must(t, err)
+	type row struct {
+		office        int64
+		carrier, kind string
+		msgs, segs    int64
+		amount        taxsms.MilliYuan
+	}
+	var got []row
+	for _, l := range st.Lines {
+		got = append(got, row{l.OfficeID, string(l.Carrier), string(l.Kind), l.Messages, l.Segments, l.Amount})
+	}
+	want := []row{
+		{root.ID, "mobile", "interactive", 1, 1, 20}, // f
+		{b1.ID, "mobile", "special", 1, 5, 175},      // a: 1 + 3 segments, b: 1 before the failover
+		{b1.ID, "telecom", "special", 1, 2, 90},      // b, sent whole
+		{b2.ID, "unicom", "special", 1, 3, 120},      // c: 1 before the refusal; k: twice
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Statement lines\n got %v\nwant %v", got, want)
+	}
+	if tot := st.Total(); tot.Messages != 4 || tot.Segments != 11 || tot.Amount != 405 || tot.Unpriced != 0 {
+		t.Errorf("Total = %+v, want 4 messages, 11 segments, ¥0.405", tot)
+	}
+	r, err := db.Recount(admin)
+	must(t, err)
+	if r.Changed != 0 || r.Counters != 4 {
+		t.Errorf("Recount = %+v, want 4 counters, none changed: the counters kept are those the messages give", r)
+	}
+}
+
+// testBillingRecount closes a month, damages the counters behind the
+// store's back, and checks that Recount sets them right: an open month's
+// counter directly, a closed month's by an adjustment billed in the next
+// open month, the closed statement unchanged. Every administrative act
+// of billing is in the audit archive.
+func testBillingRecount(t *testing.T, engine string) {
+	ctx := context.Background()
+	dsn := DSN(t, engine, "sqlite:"+filepath.Join(t.TempDir(), "billing.db"))
+	db := OpenDSN(t, dsn, Box(t))
+	clk := &clock{t: shanghai(t, "2026-11-20 10:00")}
+	db.Now = clk.Now
+	root, b1, b2, _ := city(t, db)
+	admin := authtest.Context(ctx, taxsms.RoleCityAdmin, 100, root.Path)
+	nov, dec, jan := taxsms.Month{Year: 2026, Month: 11}, taxsms.Month{Year: 2026, Month: 12}, taxsms.Month{Year: 2027, Month: 1}
+	must(t, db.SetTariff(admin, &taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindSpecial, Price: 35, ValidFrom: date(2026, 1, 1)}))
+	send := func(office int64, n int, kind taxsms.Kind) {
+		t.Helper()
+		m := mt(kind, fmt.Sprintf("139%08d", n), 1)
+		m.OfficeID = office
+		must(t, db.CreateMessage(ctx, m))
+		_, err := db.ClaimMessages(ctx, "node1", 10, time.Minute)
+		must(t, err)
+		must(t, db.RecordOutcomes(ctx, []store.Outcome{{ID: m.ID, Carrier: taxsms.CarrierMobile, Link: "cmpp-1",
+			Parts: []taxsms.Part{{Seq: 1, CarrierMsgID: fmt.Sprint("R", n)}}}}))
+	}
+	send(b1.ID, 1, taxsms.KindSpecial)
+	send(b2.ID, 2, taxsms.KindSpecial)
+	send(b2.ID, 3, taxsms.KindOther) // no tariff: the month cannot close
+
+	clk.t = shanghai(t, "2026-12-02 09:00")
+	wantCode(t, db.CloseMonth(admin, taxsms.Month{}), taxsms.EINVALID, "month")
+	wantCode(t, db.CloseMonth(admin, dec), taxsms.ECONFLICT, "month")
+	wantCode(t, db.CloseMonth(admin, nov), taxsms.ECONFLICT, "month") // unpriced segments
+	_, err := db.Statement(admin, taxsms.Month{}, root.ID)
+	wantCode(t, err, taxsms.EINVALID, "month")
+	must(t, db.SetTariff(admin, &taxsms.Tariff{Carrier: taxsms.CarrierMobile, Kind: taxsms.KindOther, Price: 30, ValidFrom: date(2026, 1, 1)}))
+	must(t, db.CloseMonth(admin, nov))
+	send(b1.ID, 4, taxsms.KindSpecial) // December
+	closedNov, err := db.Statement(admin, nov, root.ID)
+	must(t, err)
+
+	// Someone with the database's credentials changes the counters: one
+	// of a closed November day dropped, one of December doubled.
+	raw := rawDB(t, engine, dsn)
+	novDay := date(2026, 11, 20).Time(time.UTC).Unix() / 86400
+	decDay := date(2026, 12, 2).Time(time.UTC).Unix() / 86400
+	for _, q := range []string{
+		fmt.Sprintf("DELETE FROM billing_counters WHERE day = %d AND office_id = %d AND kind = 'special'", novDay, b2.ID),
+		fmt.Sprintf("UPDATE billing_counters SET messages = 2, segments = 2 WHERE day = %d", decDay),
+	} {
+		res, err := raw.ExecContext(ctx, q)
+		must(t, err)
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%s: %d rows, want 1", q, n)
+		}
+	}
+	r, err := db.Recount(admin)
+	must(t, err)
+	if r.Changed != 2 || r.Adjustments != 1 || r.Counters != 4 {
+		t.Errorf("Recount = %+v, want 4 counters, 2 set right, 1 adjustment", r)
+	}
+	again, err := db.Statement(admin, nov, root.ID)
+	must(t, err)
+	if fmt.Sprint(again.Lines) != fmt.Sprint(closedNov.Lines) || again.Total().Amount != 100 {
+		t.Errorf("closed November after the recount = %+v, want %+v (¥0.100) unchanged", again.Lines, closedNov.Lines)
+	}
+	st, err := db.Statement(admin, dec, root.ID)
+	must(t, err)
+	if tot := st.Total(); tot.Messages != 2 || tot.Segments != 2 || tot.Amount != 70 || len(st.Adjustments) != 1 {
+		t.Fatalf("December = %+v with adjustments %+v, want 2 messages, 2 segments, ¥0.070: its own and November's adjustment", tot, st.Adjustments)
+	}
+	if a := st.Adjustments[0]; a.OfficeID != b2.ID || a.Day != date(2026, 11, 20) || a.Messages != 1 || a.Amount != 35 ||
+		!strings.Contains(a.Reason, "recount") {
+		t.Errorf("adjustment = %+v, want branch 2's message of 20 November, ¥0.035, by recount", a)
+	}
+	// Closing December freezes its adjustment with it; a later recount of
+	// right counters changes nothing.
+	clk.t = shanghai(t, "2027-01-05 09:00")
+	must(t, db.CloseMonth(admin, dec))
+	st, err = db.Statement(admin, dec, root.ID)
+	must(t, err)
+	if tot := st.Total(); !st.Closed || tot.Amount != 70 || !st.Lines[len(st.Lines)-1].Adjustment {
+		t.Errorf("closed December = %+v, lines %+v; want ¥0.070 with the adjustment line last", tot, st.Lines)
+	}
+	if r, err := db.Recount(admin); err != nil || r.Changed != 0 {
+		t.Errorf("second Recount = %+v, %v; want nothing changed", r, err)
+	}
+	if st, err := db.Statement(admin, jan, root.ID); err != nil || len(st.Lines) != 0 {
+		t.Errorf("January = %+v, %v; want empty", st, err)
+	}
+	months, err := db.ClosedMonths(admin)
+	must(t, err)
+	if len(months) != 2 || months[0].Month != nov || months[1].Month != dec || months[0].By == "" {
+		t.Errorf("ClosedMonths = %+v, want November and December, by someone", months)
+	}
+
+	// A tariff entered in error, for days of no closed month, is deleted.
+	wrong := &taxsms.Tariff{Carrier: taxsms.CarrierBroadnet, Kind: taxsms.KindOTP, Price: 99, ValidFrom: date(2027, 2, 1)}
+	must(t, db.SetTariff(admin, wrong))
+	must(t, db.DeleteTariff(admin, wrong.ID))
+	wantCode(t, db.DeleteTariff(admin, wrong.ID), taxsms.ENOTFOUND, "")
+	if recs := auditActions(t, db, audit.Filter{Action: audit.TariffChanged, ObjectType: "tariff", ObjectID: fmt.Sprint(wrong.ID)}); len(recs) != 2 ||
+		len(recs[1].Before) == 0 || len(recs[1].After) != 0 && string(recs[1].After) != "null" {
+		t.Errorf("audit of the tariff added and deleted = %+v, want 2 records, the last with the tariff before and nothing after", recs)
+	}
+
+	for _, tc := range []struct {
+		f    audit.Filter
+		want int
+	}{
+		{audit.Filter{Action: audit.TariffChanged, ObjectType: "tariff"}, 4},
+		{audit.Filter{Action: audit.MonthClosed, ObjectType: "billing_month", ObjectID: "2026-11"}, 1},
+		{audit.Filter{Action: audit.MonthClosed, ObjectType: "billing_month", ObjectID: "2026-12"}, 1},
+		{audit.Filter{Action: audit.BillingRecounted}, 2},
+	} {
+		recs := auditActions(t, db, tc.f)
+		if len(recs) != tc.want {
+			t.Errorf("audit %+v: %d records, want %d", tc.f, len(recs), tc.want)
+			continue
+		}
+		if recs[0].Actor.UserID != 100 {
+			t.Errorf("audit %s by %+v, want user 100", tc.f.Action, recs[0].Actor)
+		}
+	}
+	if recs := auditActions(t, db, audit.Filter{Action: audit.MonthClosed, ObjectID: "2026-11", ObjectType: "billing_month"}); len(recs) == 1 &&
+		!strings.Contains(string(recs[0].After), `"amount":"0.100"`) {
+		t.Errorf("month_closed record after = %s, want the month's amount ¥0.100", recs[0].After)
+	}
+	verified(t, db)
+}
+
+// testTariffRace has several administrators add the same tariff at once:
+// exactly one succeeds, the others are told of the overlap.
+func testTariffRace(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	root, _, _, _ := city(t, db)
+	admin := authtest.Context(ctx, taxsms.RoleCityAdmin, 100, root.Path)
+	const n = 16
+	errs := make(chan error, n)
+	// Warm the connection pool, so that the tariffs below start together.
+	var warm sync.WaitGroup
+	for range n {
+		warm.Go(func() { db.ListTariffs(admin) })
+	}
+	warm.Wait()
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			errs <- db.SetTariff(admin, &taxsms.Tariff{Carrier: taxsms.CarrierTelecom, Kind: taxsms.KindOTP,
+				Price: taxsms.MilliYuan(10 + i), ValidFrom: date(2026, 1, 1)})
+		}()
+	}
+	close(start)
+	ok := 0
+	for range n {
+		switch err := <-errs; taxsms.ErrorCode(err) {
+		case "":
+			ok++
+		case taxsms.ECONFLICT:
+		default:
+			t.Errorf("SetTariff = %v, want success or ECONFLICT", err)
+		}
+	}
+	ts, err := db.ListTariffs(admin)
+	must(t, err)
+	if ok != 1 || len(ts) != 1 {
+		t.Errorf("%d of %d concurrent tariffs added, %d stored; want 1", ok, n, len(ts))
+	}
+}
+
+// exerciseBilling runs the billing tests on the engine.
+func exerciseBilling(t *testing.T, engine string, open func(testing.TB) *store.DB) {
+	t.Run("Statement", func(t *testing.T) { testBilling(t, open(t)) })
+	t.Run("States", func(t *testing.T) { testBillingStates(t, open(t)) })
+	t.Run("Recount", func(t *testing.T) { testBillingRecount(t, engine) })
+	t.Run("TariffRace", func(t *testing.T) { testTariffRace(t, open(t)) })
 }
