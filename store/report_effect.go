@@ -17,7 +17,7 @@ type EffectOptions struct {
 	// Lead returns the first day the before-deadline reminders go for a
 	// filing deadline (e.g. 3 working days before it): taxpayers who filed
 	// before it were never to be reminded and are left out. nil: the
-	// deadline itself.
+	// deadline itself. It is called once per deadline.
 	Lead func(deadline taxsms.Date) taxsms.Date
 	// Within is how many days after the filing deadline (overdue filing),
 	// the payment deadline (unpaid tax) or the failed deduction filing or
@@ -81,7 +81,34 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	if lead == nil {
 		lead = func(d taxsms.Date) taxsms.Date { return d }
 	}
-	within := func(d taxsms.Date) taxsms.Date { return taxsms.DateOf(d.Time(time.UTC).AddDate(0, 0, opt.Within)) }
+	// A period's obligations share a few deadlines and filing days: each
+	// is parsed, and each deadline's lead and window worked out, once.
+	dates := make(map[string]taxsms.Date)
+	date := func(s string) taxsms.Date {
+		d, ok := dates[s]
+		if !ok {
+			d, _ = taxsms.ParseDate(s)
+			dates[s] = d
+		}
+		return d
+	}
+	leads, windows := make(map[taxsms.Date]taxsms.Date), make(map[taxsms.Date]taxsms.Date)
+	leadOf := func(d taxsms.Date) taxsms.Date {
+		l, ok := leads[d]
+		if !ok {
+			l = lead(d)
+			leads[d] = l
+		}
+		return l
+	}
+	within := func(d taxsms.Date) taxsms.Date {
+		w, ok := windows[d]
+		if !ok {
+			w = taxsms.DateOf(d.Time(time.UTC).AddDate(0, 0, opt.Within))
+			windows[d] = w
+		}
+		return w
+	}
 	pattern := "remind/%/" + string(opt.Period) + "/%"
 	acc := newEffectAcc()
 
@@ -115,27 +142,28 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	for rows.Next() {
 		var taxpayer, office, due, paid int64
 		var filingDue, filedOn, paymentDue, paidOn string
-		var reach [3]int
-		var contacts int
-		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid,
-			&reach[0], &reach[1], &reach[2], &contacts); err != nil {
+		var reach, contacts int
+		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid, &reach, &contacts); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if taxpayer != cur.taxpayer {
 			flush()
-			cur.taxpayer, cur.office, cur.reach, cur.contacts = taxpayer, office, reach, contacts
+			cur.taxpayer, cur.office, cur.reach, cur.contacts = taxpayer, office, [3]int{}, contacts
 			for i := range cur.rules {
 				cur.rules[i] = verdict{done: true}
 			}
 		}
-		fd, _ := taxsms.ParseDate(filingDue)
-		filed, _ := taxsms.ParseDate(filedOn)
-		pd, _ := taxsms.ParseDate(paymentDue)
-		paidDay, _ := taxsms.ParseDate(paidOn)
+		// Each kind is looked up only on the obligations its rule may be
+		// for: the taxpayer's reach is the largest found.
+		for i := range cur.reach {
+			cur.reach[i] = max(cur.reach[i], reach%3)
+			reach /= 3
+		}
+		fd, filed, pd, paidDay := date(filingDue), date(filedOn), date(paymentDue), date(paidOn)
 		if !fd.IsZero() {
 			// Before the deadline: not filed when the reminders began.
-			if filed.IsZero() || !filed.Before(lead(fd)) {
+			if filed.IsZero() || !filed.Before(leadOf(fd)) {
 				v := &cur.rules[0]
 				v.in = true
 				v.done = v.done && !filed.IsZero() && !fd.Before(filed)
