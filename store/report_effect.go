@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"taxsms"
@@ -69,6 +72,11 @@ type EffectRow struct {
 // Deadlines whose window has not closed at now (in loc) are left out of the
 // two rules that wait for them. Rows are by rule, then office; taxpayers
 // are read within the actor's scope (and subtree).
+//
+// It reads the period's obligations once, in taxpayer order, looking a
+// reminder kind up only on the obligations its rule may be for; then the
+// contacts of the taxpayers no reminder reached, a thousand at a time,
+// holding those taxpayers (16 bytes each) until then.
 func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptions, loc *time.Location) ([]EffectRow, error) {
 	if !opt.Period.Valid() {
 		return nil, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", string(opt.Period))
@@ -126,7 +134,6 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	var cur struct {
 		taxpayer, office int64
 		reach            [3]int
-		contacts         int
 		rules            [3]verdict
 	}
 	flush := func() {
@@ -135,21 +142,21 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 		}
 		for i, v := range cur.rules {
 			if v.in {
-				acc.add(remind.RuleNames[i], cur.office, cur.reach[i], cur.contacts, v.done)
+				acc.add(remind.RuleNames[i], cur.taxpayer, cur.office, cur.reach[i], v.done)
 			}
 		}
 	}
 	for rows.Next() {
 		var taxpayer, office, due, paid int64
 		var filingDue, filedOn, paymentDue, paidOn string
-		var reach, contacts int
-		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid, &reach, &contacts); err != nil {
+		var reach int
+		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid, &reach); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if taxpayer != cur.taxpayer {
 			flush()
-			cur.taxpayer, cur.office, cur.reach, cur.contacts = taxpayer, office, [3]int{}, contacts
+			cur.taxpayer, cur.office, cur.reach = taxpayer, office, [3]int{}
 			for i := range cur.rules {
 				cur.rules[i] = verdict{done: true}
 			}
@@ -196,27 +203,27 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var last struct {
 		taxpayer, office int64
-		reach, contacts  int
+		reach            int
 		done             bool
 	}
 	flushD := func() {
 		if last.taxpayer != 0 {
-			acc.add(remind.FailedDeduction, last.office, last.reach, last.contacts, last.done)
+			acc.add(remind.FailedDeduction, last.taxpayer, last.office, last.reach, last.done)
 		}
 	}
 	for rows.Next() {
 		var taxpayer, office, at, due, paid, success int64
 		var paidOn string
-		var reach, contacts int
-		if err := rows.Scan(&taxpayer, &office, &at, &paidOn, &due, &paid, &success, &reach, &contacts); err != nil {
+		var reach int
+		if err := rows.Scan(&taxpayer, &office, &at, &paidOn, &due, &paid, &success, &reach); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if taxpayer != last.taxpayer {
 			flushD()
-			last.taxpayer, last.office, last.reach, last.contacts, last.done = taxpayer, office, reach, contacts, true
+			last.taxpayer, last.office, last.reach, last.done = taxpayer, office, reach, true
 		}
 		failedDay := taxsms.DateOf(fromMS(at).In(loc))
 		paidDay, _ := taxsms.ParseDate(paidOn)
@@ -225,15 +232,86 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 		last.done = last.done && (byPayment || bySuccess)
 	}
 	flushD()
+	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.effectContacts(ctx, acc); err != nil {
 		return nil, err
 	}
 	return acc.rows(), nil
 }
 
-// effectAcc gathers EffectRows by rule and office.
+// contactsBatch is how many taxpayers' contacts effectContacts reads in one
+// query: always that many placeholders (the last batch padded with id 0,
+// which no taxpayer has), so that the engine sees one statement.
+const contactsBatch = 1000
+
+// effectContacts counts, among the taxpayers no reminder reached, those
+// whose contacts all opted out and those with no contact in service,
+// reading their contacts contactsBatch taxpayers at a time.
+func (db *DB) effectContacts(ctx context.Context, acc *effectAcc) error {
+	none := acc.none
+	slices.SortFunc(none, func(a, b unreached) int { return cmp.Compare(a.taxpayer, b.taxpayer) })
+	q := db.rebind(strings.Replace(db.q("ReportEffectContacts"), "{{IDS}}", strings.Repeat("?, ", contactsBatch-1)+"?", 1))
+	args := make([]any, contactsBatch)
+	states := make(map[int64]int, contactsBatch)
+	for len(none) > 0 {
+		// The next contactsBatch taxpayers, and the entries of none they
+		// have (a taxpayer may have one for each rule).
+		n, k := 0, 0
+		for ; k < len(none) && (n < contactsBatch || none[k].taxpayer == none[k-1].taxpayer); k++ {
+			if k == 0 || none[k].taxpayer != none[k-1].taxpayer {
+				args[n] = none[k].taxpayer
+				n++
+			}
+		}
+		for i := n; i < contactsBatch; i++ {
+			args[i] = int64(0)
+		}
+		clear(states)
+		rows, err := db.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var state int
+			if err := rows.Scan(&id, &state); err != nil {
+				rows.Close()
+				return err
+			}
+			states[id] = state
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, u := range none[:k] {
+			switch states[u.taxpayer] {
+			case 1:
+				u.row.OptedOut++
+			case 0:
+				u.row.NoContact++
+			}
+		}
+		none = none[k:]
+	}
+	return nil
+}
+
+// effectAcc gathers EffectRows by rule and office, and the taxpayers no
+// reminder reached, whose contacts are read at the end.
 type effectAcc struct {
 	byKey map[effectKey]*EffectRow
+	none  []unreached
+}
+
+// unreached is a taxpayer counted in row's None group, whose contacts
+// tell whether it is also counted as opted out or without contact.
+type unreached struct {
+	taxpayer int64
+	row      *EffectRow
 }
 
 type effectKey struct {
@@ -244,8 +322,8 @@ type effectKey struct {
 func newEffectAcc() *effectAcc { return &effectAcc{byKey: make(map[effectKey]*EffectRow)} }
 
 // add counts one taxpayer: reach is 2 (delivered), 1 (sent, not
-// delivered) or 0 (none); contacts 2 (one active), 1 (one opted out), 0.
-func (a *effectAcc) add(rule remind.RuleName, office int64, reach, contacts int, done bool) {
+// delivered) or 0 (none).
+func (a *effectAcc) add(rule remind.RuleName, taxpayer, office int64, reach int, done bool) {
 	k := effectKey{rule, office}
 	r := a.byKey[k]
 	if r == nil {
@@ -259,12 +337,7 @@ func (a *effectAcc) add(rule remind.RuleName, office int64, reach, contacts int,
 	case 1:
 		g = &r.Undelivered
 	default:
-		switch contacts {
-		case 1:
-			r.OptedOut++
-		case 0:
-			r.NoContact++
-		}
+		a.none = append(a.none, unreached{taxpayer, r})
 	}
 	g.Taxpayers++
 	if done {

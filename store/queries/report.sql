@@ -164,14 +164,13 @@ WHERE id IN ({{IDS}});
 -- A period's obligations, in taxpayer order, with how far each reminder
 -- kind reached the taxpayer for the period (2 delivered, 1 sent and not
 -- delivered, 0 none; held and cancelled ones were never sent), packed as
--- filing_reminder + 3 × overdue_filing + 9 × unpaid_tax, and its contacts'
--- best state (2 an active one, 1 one opted out, 0 neither). A kind is
+-- filing_reminder + 3 × overdue_filing + 9 × unpaid_tax. A kind is
 -- looked up only on the obligations its rule may be for (a filing
 -- deadline; not filed by it; filed with tax left unpaid by the payment
 -- deadline or paid after it) and is 0 on the others, so a taxpayer's reach
 -- is the largest of its obligations' (dates compare as the text the store
--- writes, YYYY-MM-DD or ''). The look-ups read the covering indexes
--- messages_reminders and contacts_state (migration 00017).
+-- writes, YYYY-MM-DD or ''). The look-ups read the covering index
+-- messages_reminders (migration 00017).
 SELECT o.taxpayer_id, t.office_id, o.filing_due, o.filed_on, o.payment_due, o.paid_on, o.amount_due, o.amount_paid,
        CASE WHEN o.filing_due <> '' THEN
          (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
@@ -185,25 +184,30 @@ SELECT o.taxpayer_id, t.office_id, o.filing_due, o.filed_on, o.payment_due, o.pa
                    AND (o.amount_paid < o.amount_due OR o.paid_on > o.payment_due) THEN 9 *
          (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
           FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'unpaid_tax' AND m.idempotency_key LIKE ?)
-       ELSE 0 END,
-       (SELECT COALESCE(MAX(CASE WHEN c.status = 'active' THEN 2 WHEN c.status = 'opted_out' THEN 1 ELSE 0 END), 0)
-        FROM contacts c WHERE c.taxpayer_id = o.taxpayer_id)
+       ELSE 0 END
 FROM obligations o JOIN taxpayers t ON t.id = o.taxpayer_id
 WHERE o.period = ? AND {{SCOPE}} AND {{SUBTREE}}
 ORDER BY o.taxpayer_id;
 
 -- name: ReportEffectDeductions
 -- A period's failed deductions, in taxpayer order, with the payment of
--- their obligation, the first success after them, how far the notice
--- reached the taxpayer and its contacts' best state (as above).
+-- their obligation, the first success after them and how far the notice
+-- reached the taxpayer (as above).
 SELECT d.taxpayer_id, t.office_id, d.at, COALESCE(o.paid_on, ''), COALESCE(o.amount_due, 0), COALESCE(o.amount_paid, 0),
        (SELECT COALESCE(MIN(s.at), 0) FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.tax_type = d.tax_type
         AND s.period = d.period AND s.result = 'success' AND s.at >= d.at),
        (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
-        FROM messages m WHERE m.taxpayer_id = d.taxpayer_id AND m.kind = 'failed_deduction' AND m.idempotency_key LIKE ?),
-       (SELECT COALESCE(MAX(CASE WHEN c.status = 'active' THEN 2 WHEN c.status = 'opted_out' THEN 1 ELSE 0 END), 0)
-        FROM contacts c WHERE c.taxpayer_id = d.taxpayer_id)
+        FROM messages m WHERE m.taxpayer_id = d.taxpayer_id AND m.kind = 'failed_deduction' AND m.idempotency_key LIKE ?)
 FROM deductions d JOIN taxpayers t ON t.id = d.taxpayer_id
 LEFT JOIN obligations o ON o.taxpayer_id = d.taxpayer_id AND o.tax_type = d.tax_type AND o.period = d.period
 WHERE d.period = ? AND d.result = 'failed' AND {{SCOPE}} AND {{SUBTREE}}
 ORDER BY d.taxpayer_id;
+
+-- name: ReportEffectContacts
+-- The best state of the contacts of the taxpayers whose ids are written in
+-- for {{IDS}} (2 an active one, 1 one opted out, 0 neither; no row: no
+-- contact), read from the covering index contacts_state.
+SELECT c.taxpayer_id, MAX(CASE WHEN c.status = 'active' THEN 2 WHEN c.status = 'opted_out' THEN 1 ELSE 0 END)
+FROM contacts c
+WHERE c.taxpayer_id IN ({{IDS}})
+GROUP BY c.taxpayer_id;
