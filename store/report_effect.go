@@ -76,7 +76,7 @@ type EffectRow struct {
 // It reads the period's obligations once, in taxpayer order, looking a
 // reminder kind up only on the obligations its rule may be for; then the
 // contacts of the taxpayers no reminder reached, a thousand at a time,
-// holding those taxpayers (16 bytes each) until then.
+// holding those taxpayers until then (16 bytes a taxpayer and rule).
 func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptions, loc *time.Location) ([]EffectRow, error) {
 	if !opt.Period.Valid() {
 		return nil, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", string(opt.Period))
