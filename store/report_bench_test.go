@@ -13,6 +13,7 @@ import (
 
 	"taxsms"
 	"taxsms/calendar"
+	"taxsms/remind"
 	"taxsms/store"
 	"taxsms/store/storetest"
 )
@@ -215,6 +216,9 @@ func benchReports(b *testing.B, engine string) {
 		{"ReminderEffect", func() (int, error) {
 			r, err := db.ReminderEffect(ctx, 0, store.EffectOptions{Period: "2026-10", Within: 7,
 				Lead: func(d taxsms.Date) taxsms.Date { return cal.AddWorkdays(d, -3) }}, loc)
+			if err == nil && n%100 == 0 {
+				err = checkCityEffect(r, n)
+			}
 			return len(r), err
 		}},
 	} {
@@ -231,4 +235,36 @@ func benchReports(b *testing.B, engine string) {
 			}
 		})
 	}
+}
+
+// checkCityEffect returns an error unless rows are the effect of reminders
+// openReportCity's city of n taxpayers must show (n a multiple of 100):
+// everyone is for the rule before the deadline, and reminded (the
+// hundredths' reminders failed; they filed on the 11th); six tenths filed by
+// the deadline; four tenths, not filed by it, are for the overdue rule with
+// no reminder, three of them filed within the 7 days, the fourth (with a
+// contact pending) never.
+func checkCityEffect(rows []store.EffectRow, n int) error {
+	sum := make(map[remind.RuleName]store.EffectRow)
+	for _, r := range rows {
+		s := sum[r.Rule]
+		s.Delivered.Taxpayers += r.Delivered.Taxpayers
+		s.Delivered.Done += r.Delivered.Done
+		s.Undelivered.Taxpayers += r.Undelivered.Taxpayers
+		s.Undelivered.Done += r.Undelivered.Done
+		s.None.Taxpayers += r.None.Taxpayers
+		s.None.Done += r.None.Done
+		s.OptedOut += r.OptedOut
+		s.NoContact += r.NoContact
+		sum[r.Rule] = s
+	}
+	want := map[remind.RuleName]store.EffectRow{
+		remind.BeforeDeadline: {Delivered: store.EffectGroup{Taxpayers: n - n/100, Done: 6*n/10 - n/100},
+			Undelivered: store.EffectGroup{Taxpayers: n / 100, Done: n / 100}},
+		remind.AfterDeadline: {None: store.EffectGroup{Taxpayers: 4 * n / 10, Done: 3 * n / 10}, NoContact: n / 10},
+	}
+	if fmt.Sprintf("%+v", sum) != fmt.Sprintf("%+v", want) {
+		return fmt.Errorf("effect of reminders over %d taxpayers = %+v, want %+v", n, sum, want)
+	}
+	return nil
 }
