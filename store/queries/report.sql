@@ -88,12 +88,6 @@ FROM contacts c
 WHERE c.taxpayer_id = ? AND NOT EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_id = c.id)
 ORDER BY 2, 1;
 
--- name: ReportMessageIDBounds
--- The first and last message ids (0 if none), each read by the primary
--- key: SQLite reads MIN or MAX alone that way, but scans the table for
--- both in one query.
-SELECT COALESCE((SELECT MIN(id) FROM messages), 0), COALESCE((SELECT MAX(id) FROM messages), 0);
-
 -- name: ReportReception
 -- MT messages created in a range of ids and instants, by office, kind,
 -- carrier and status, the four written as one key office|kind|carrier|status
