@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -182,7 +181,8 @@ func (db *DB) Coverage(ctx context.Context, subtree int64) ([]CoverageRow, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	// The scope and subtree appear once in each half of the UNION.
+	rows, err := db.db.QueryContext(ctx, q, append(append([]any(nil), args...), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -517,11 +517,18 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 	var out []ReceptionCount
 	for rows.Next() {
 		var r ReceptionCount
-		var kind, carrier, status string
-		if err := rows.Scan(&r.OfficeID, &kind, &carrier, &status, &r.Messages, &r.Segments); err != nil {
+		var key string
+		if err := rows.Scan(&key, &r.Messages, &r.Segments); err != nil {
 			return nil, err
 		}
-		r.Kind, r.Carrier, r.Status = taxsms.Kind(kind), taxsms.Carrier(carrier), taxsms.Status(status)
+		f := strings.SplitN(key, "|", 4)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("reception: bad group %q", key)
+		}
+		if r.OfficeID, err = strconv.ParseInt(f[0], 10, 64); err != nil {
+			return nil, fmt.Errorf("reception: bad group %q: %w", key, err)
+		}
+		r.Kind, r.Carrier, r.Status = taxsms.Kind(f[1]), taxsms.Carrier(f[2]), taxsms.Status(f[3])
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -556,59 +563,56 @@ func (db *DB) ReceptionDays(ctx context.Context, subtree int64, from, to time.Ti
 		return nil, err
 	}
 	defer rows.Close()
-	byDay := make(map[int64]*DayDelivery)
-	var days []int64
+	var out []DayDelivery
 	for rows.Next() {
 		var day int64
-		var status string
-		var n int
-		if err := rows.Scan(&day, &status, &n); err != nil {
+		var d DayDelivery
+		if err := rows.Scan(&day, &d.Messages, &d.Delivered, &d.Failed); err != nil {
 			return nil, err
 		}
-		d := byDay[day]
-		if d == nil {
-			d = &DayDelivery{Day: taxsms.DateOf(time.Unix(day*86400, 0).UTC())}
-			byDay[day] = d
-			days = append(days, day)
-		}
-		d.Messages += n
-		switch taxsms.Status(status) {
-		case taxsms.StatusDelivered:
-			d.Delivered += n
-		case taxsms.StatusFailed, taxsms.StatusRejected, taxsms.StatusExpired:
-			d.Failed += n
-		}
+		d.Day = taxsms.DateOf(time.Unix(day*86400, 0).UTC())
+		out = append(out, d)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	slices.Sort(days)
-	out := make([]DayDelivery, 0, len(days))
-	for _, d := range days {
-		out = append(out, *byDay[d])
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // idRange returns the ids of the messages created from from to to: the
 // first at or after from, and the first at or after to (or one past the
-// last); lo is 0 if there is none.
+// last); lo is 0 if there is none. It reads the first and last ids once,
+// each by the primary key, then finds both ends by binary search over ids,
+// each step one look-up by primary key.
 func (db *DB) idRange(ctx context.Context, from, to time.Time) (lo, hi int64, err error) {
 	if from.IsZero() || to.IsZero() || !from.Before(to) {
 		return 0, 0, taxsms.Invalid("to", "want a range of time, got %s to %s", from, to)
 	}
-	if lo, err = db.firstMessageFrom(ctx, from); err != nil || lo == 0 {
+	var first, last int64
+	if err := db.db.QueryRowContext(ctx, db.q("MessageIDBounds")).Scan(&first, &last); err != nil || last == 0 {
 		return 0, 0, err
 	}
-	if hi, err = db.firstMessageFrom(ctx, to); err != nil {
-		return 0, 0, err
-	}
-	if hi == 0 {
-		var min int64
-		if err := db.db.QueryRowContext(ctx, db.q("MessageIDBounds")).Scan(&min, &hi); err != nil {
-			return 0, 0, err
+	// search returns the id of the first message created at or after t, or
+	// last+1 if there is none. Invariant: every message below lo was
+	// created before t; the answer is at or below hi.
+	search := func(t time.Time) (int64, error) {
+		lo, hi := first, last+1
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			var got, created int64
+			if err := db.db.QueryRowContext(ctx, db.q("MessageFirstFrom"), mid).Scan(&got, &created); err != nil {
+				return 0, err
+			}
+			if created >= ms(t) {
+				hi = mid
+			} else {
+				lo = got + 1
+			}
 		}
-		hi++
+		return lo, nil
+	}
+	if lo, err = search(from); err != nil || lo > last {
+		return 0, 0, err
+	}
+	if hi, err = search(to); err != nil {
+		return 0, 0, err
 	}
 	return lo, hi, nil
 }

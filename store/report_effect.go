@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"taxsms"
@@ -17,7 +20,7 @@ type EffectOptions struct {
 	// Lead returns the first day the before-deadline reminders go for a
 	// filing deadline (e.g. 3 working days before it): taxpayers who filed
 	// before it were never to be reminded and are left out. nil: the
-	// deadline itself.
+	// deadline itself. It is called once per deadline.
 	Lead func(deadline taxsms.Date) taxsms.Date
 	// Within is how many days after the filing deadline (overdue filing),
 	// the payment deadline (unpaid tax) or the failed deduction filing or
@@ -69,6 +72,11 @@ type EffectRow struct {
 // Deadlines whose window has not closed at now (in loc) are left out of the
 // two rules that wait for them. Rows are by rule, then office; taxpayers
 // are read within the actor's scope (and subtree).
+//
+// It reads the period's obligations once, in taxpayer order, looking a
+// reminder kind up only on the obligations its rule may be for; then the
+// contacts of the taxpayers no reminder reached, a thousand at a time,
+// holding those taxpayers until then (16 bytes a taxpayer and rule).
 func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptions, loc *time.Location) ([]EffectRow, error) {
 	if !opt.Period.Valid() {
 		return nil, taxsms.Invalid("period", "%q: want 2026-11, 2026Q3 or 2025", string(opt.Period))
@@ -81,7 +89,34 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	if lead == nil {
 		lead = func(d taxsms.Date) taxsms.Date { return d }
 	}
-	within := func(d taxsms.Date) taxsms.Date { return taxsms.DateOf(d.Time(time.UTC).AddDate(0, 0, opt.Within)) }
+	// A period's obligations share a few deadlines and filing days: each
+	// is parsed, and each deadline's lead and window worked out, once.
+	dates := make(map[string]taxsms.Date)
+	date := func(s string) taxsms.Date {
+		d, ok := dates[s]
+		if !ok {
+			d, _ = taxsms.ParseDate(s)
+			dates[s] = d
+		}
+		return d
+	}
+	leads, windows := make(map[taxsms.Date]taxsms.Date), make(map[taxsms.Date]taxsms.Date)
+	leadOf := func(d taxsms.Date) taxsms.Date {
+		l, ok := leads[d]
+		if !ok {
+			l = lead(d)
+			leads[d] = l
+		}
+		return l
+	}
+	within := func(d taxsms.Date) taxsms.Date {
+		w, ok := windows[d]
+		if !ok {
+			w = taxsms.DateOf(d.Time(time.UTC).AddDate(0, 0, opt.Within))
+			windows[d] = w
+		}
+		return w
+	}
 	pattern := "remind/%/" + string(opt.Period) + "/%"
 	acc := newEffectAcc()
 
@@ -99,7 +134,6 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	var cur struct {
 		taxpayer, office int64
 		reach            [3]int
-		contacts         int
 		rules            [3]verdict
 	}
 	flush := func() {
@@ -108,34 +142,35 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 		}
 		for i, v := range cur.rules {
 			if v.in {
-				acc.add(remind.RuleNames[i], cur.office, cur.reach[i], cur.contacts, v.done)
+				acc.add(remind.RuleNames[i], cur.taxpayer, cur.office, cur.reach[i], v.done)
 			}
 		}
 	}
 	for rows.Next() {
 		var taxpayer, office, due, paid int64
 		var filingDue, filedOn, paymentDue, paidOn string
-		var reach [3]int
-		var contacts int
-		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid,
-			&reach[0], &reach[1], &reach[2], &contacts); err != nil {
+		var reach int
+		if err := rows.Scan(&taxpayer, &office, &filingDue, &filedOn, &paymentDue, &paidOn, &due, &paid, &reach); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if taxpayer != cur.taxpayer {
 			flush()
-			cur.taxpayer, cur.office, cur.reach, cur.contacts = taxpayer, office, reach, contacts
+			cur.taxpayer, cur.office, cur.reach = taxpayer, office, [3]int{}
 			for i := range cur.rules {
 				cur.rules[i] = verdict{done: true}
 			}
 		}
-		fd, _ := taxsms.ParseDate(filingDue)
-		filed, _ := taxsms.ParseDate(filedOn)
-		pd, _ := taxsms.ParseDate(paymentDue)
-		paidDay, _ := taxsms.ParseDate(paidOn)
+		// Each kind is looked up only on the obligations its rule may be
+		// for: the taxpayer's reach is the largest found.
+		for i := range cur.reach {
+			cur.reach[i] = max(cur.reach[i], reach%3)
+			reach /= 3
+		}
+		fd, filed, pd, paidDay := date(filingDue), date(filedOn), date(paymentDue), date(paidOn)
 		if !fd.IsZero() {
 			// Before the deadline: not filed when the reminders began.
-			if filed.IsZero() || !filed.Before(lead(fd)) {
+			if filed.IsZero() || !filed.Before(leadOf(fd)) {
 				v := &cur.rules[0]
 				v.in = true
 				v.done = v.done && !filed.IsZero() && !fd.Before(filed)
@@ -168,27 +203,27 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var last struct {
 		taxpayer, office int64
-		reach, contacts  int
+		reach            int
 		done             bool
 	}
 	flushD := func() {
 		if last.taxpayer != 0 {
-			acc.add(remind.FailedDeduction, last.office, last.reach, last.contacts, last.done)
+			acc.add(remind.FailedDeduction, last.taxpayer, last.office, last.reach, last.done)
 		}
 	}
 	for rows.Next() {
 		var taxpayer, office, at, due, paid, success int64
 		var paidOn string
-		var reach, contacts int
-		if err := rows.Scan(&taxpayer, &office, &at, &paidOn, &due, &paid, &success, &reach, &contacts); err != nil {
+		var reach int
+		if err := rows.Scan(&taxpayer, &office, &at, &paidOn, &due, &paid, &success, &reach); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if taxpayer != last.taxpayer {
 			flushD()
-			last.taxpayer, last.office, last.reach, last.contacts, last.done = taxpayer, office, reach, contacts, true
+			last.taxpayer, last.office, last.reach, last.done = taxpayer, office, reach, true
 		}
 		failedDay := taxsms.DateOf(fromMS(at).In(loc))
 		paidDay, _ := taxsms.ParseDate(paidOn)
@@ -197,15 +232,86 @@ func (db *DB) ReminderEffect(ctx context.Context, subtree int64, opt EffectOptio
 		last.done = last.done && (byPayment || bySuccess)
 	}
 	flushD()
+	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.effectContacts(ctx, acc); err != nil {
 		return nil, err
 	}
 	return acc.rows(), nil
 }
 
-// effectAcc gathers EffectRows by rule and office.
+// contactsBatch is how many taxpayers' contacts effectContacts reads in one
+// query: always that many placeholders (the last batch padded with id 0,
+// which no taxpayer has), so that the engine sees one statement.
+const contactsBatch = 1000
+
+// effectContacts counts, among the taxpayers no reminder reached, those
+// whose contacts all opted out and those with no contact in service,
+// reading their contacts contactsBatch taxpayers at a time.
+func (db *DB) effectContacts(ctx context.Context, acc *effectAcc) error {
+	none := acc.none
+	slices.SortFunc(none, func(a, b unreached) int { return cmp.Compare(a.taxpayer, b.taxpayer) })
+	q := db.rebind(strings.Replace(db.q("ReportEffectContacts"), "{{IDS}}", strings.Repeat("?, ", contactsBatch-1)+"?", 1))
+	args := make([]any, contactsBatch)
+	states := make(map[int64]int, contactsBatch)
+	for len(none) > 0 {
+		// The next contactsBatch taxpayers, and the entries of none they
+		// have (a taxpayer may have one for each rule).
+		n, k := 0, 0
+		for ; k < len(none) && (n < contactsBatch || none[k].taxpayer == none[k-1].taxpayer); k++ {
+			if k == 0 || none[k].taxpayer != none[k-1].taxpayer {
+				args[n] = none[k].taxpayer
+				n++
+			}
+		}
+		for i := n; i < contactsBatch; i++ {
+			args[i] = int64(0)
+		}
+		clear(states)
+		rows, err := db.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var state int
+			if err := rows.Scan(&id, &state); err != nil {
+				rows.Close()
+				return err
+			}
+			states[id] = state
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, u := range none[:k] {
+			switch states[u.taxpayer] {
+			case 1:
+				u.row.OptedOut++
+			case 0:
+				u.row.NoContact++
+			}
+		}
+		none = none[k:]
+	}
+	return nil
+}
+
+// effectAcc gathers EffectRows by rule and office, and the taxpayers no
+// reminder reached, whose contacts are read at the end.
 type effectAcc struct {
 	byKey map[effectKey]*EffectRow
+	none  []unreached
+}
+
+// unreached is a taxpayer counted in row's None group, whose contacts
+// tell whether it is also counted as opted out or without contact.
+type unreached struct {
+	taxpayer int64
+	row      *EffectRow
 }
 
 type effectKey struct {
@@ -216,8 +322,8 @@ type effectKey struct {
 func newEffectAcc() *effectAcc { return &effectAcc{byKey: make(map[effectKey]*EffectRow)} }
 
 // add counts one taxpayer: reach is 2 (delivered), 1 (sent, not
-// delivered) or 0 (none); contacts 2 (one active), 1 (one opted out), 0.
-func (a *effectAcc) add(rule remind.RuleName, office int64, reach, contacts int, done bool) {
+// delivered) or 0 (none).
+func (a *effectAcc) add(rule remind.RuleName, taxpayer, office int64, reach int, done bool) {
 	k := effectKey{rule, office}
 	r := a.byKey[k]
 	if r == nil {
@@ -231,12 +337,7 @@ func (a *effectAcc) add(rule remind.RuleName, office int64, reach, contacts int,
 	case 1:
 		g = &r.Undelivered
 	default:
-		switch contacts {
-		case 1:
-			r.OptedOut++
-		case 0:
-			r.NoContact++
-		}
+		a.none = append(a.none, unreached{taxpayer, r})
 	}
 	g.Taxpayers++
 	if done {

@@ -1,7 +1,10 @@
 -- Statistics for the console's dashboard.
 
 -- name: MessageIDBounds
-SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM messages;
+-- The first and last message ids (0 if none), each read by the primary
+-- key: SQLite reads MIN or MAX alone that way, but scans the table for
+-- both in one query.
+SELECT COALESCE((SELECT MIN(id) FROM messages), 0), COALESCE((SELECT MAX(id) FROM messages), 0);
 
 -- name: MessageFirstFrom
 -- The first message at or after an id, and when it was created.

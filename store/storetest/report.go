@@ -58,7 +58,7 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		ctx := context.Background()
 		clk := &clock{t: cst(2026, 12, 4, 10, 0)}
 		db.Now = clk.Now
-		_, b1, b2, op := city(t, db)
+		root, b1, b2, op := city(t, db)
 		add := func(office, admin int64, n int, status taxsms.ServiceStatus) *taxsms.Taxpayer {
 			tp := newTaxpayer(office, admin, n)
 			must(t, db.CreateTaxpayer(ctx, tp))
@@ -75,6 +75,7 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		gone.RegStatus, gone.Cancelled = taxsms.RegCancelled, day(2026, 11, 30)
 		must(t, db.UpdateTaxpayer(ctx, gone))
 		add(b2.ID, 0, 5, taxsms.ServiceActive)
+		add(root.ID, 0, 6, "") // an office none of whose taxpayers is in service
 
 		operator := auth.NewContext(ctx, &auth.Actor{UserID: op.ID, Login: op.Login, Role: taxsms.RoleOperator, OfficeID: b1.ID, OfficePath: b1.Path})
 		branch2 := auth.NewContext(ctx, &auth.Actor{UserID: 99, Login: "shibei.admin", Role: taxsms.RoleBranchAdmin, OfficeID: b2.ID, OfficePath: b2.Path})
@@ -85,7 +86,8 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 			want    []store.CoverageRow
 			code    string
 		}{
-			{"City", ctx, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 3, Covered: 1}, {OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
+			{"City", ctx, 0, []store.CoverageRow{{OfficeID: root.ID, Taxpayers: 1}, {OfficeID: b1.ID, Taxpayers: 3, Covered: 1},
+				{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
 			{"Subtree", ctx, b2.ID, []store.CoverageRow{{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
 			{"Operator", operator, 0, []store.CoverageRow{{OfficeID: b1.ID, Taxpayers: 2, Covered: 1}}, ""},
 			{"Branch", branch2, 0, []store.CoverageRow{{OfficeID: b2.ID, Taxpayers: 1, Covered: 1}}, ""},
@@ -336,6 +338,44 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		must(t, err)
 		if len(days) != 1 || days[0].Messages != 2 {
 			t.Errorf("branch 2's ReceptionDays = %+v, want its 2 messages only", days)
+		}
+	})
+
+	t.Run("ReceptionUnsent", func(t *testing.T) {
+		db := open(t)
+		ctx := context.Background()
+		clk := &clock{t: cst(2026, 12, 3, 10, 0)}
+		db.Now = clk.Now
+		_, b1, _, _ := city(t, db)
+		delivered := mt(taxsms.KindSpecial, "13900000001", 1)
+		delivered.OfficeID = b1.ID
+		must(t, db.CreateMessage(ctx, delivered))
+		settle(t, db, taxsms.CarrierUnicom, map[int64]string{delivered.ID: "DELIVRD"})
+		// Queued, so never given to a carrier: one of the office in two
+		// segments, one of no office.
+		queued := mt(taxsms.KindSpecial, "13900000002", 2)
+		queued.OfficeID = b1.ID
+		must(t, db.CreateMessage(ctx, queued))
+		must(t, db.CreateMessage(ctx, mt(taxsms.KindOther, "13900000003", 1)))
+		got, err := db.Reception(ctx, 0, cst(2026, 12, 3, 0, 0), cst(2026, 12, 4, 0, 0))
+		must(t, err)
+		want := map[store.ReceptionCount]bool{
+			{OfficeID: b1.ID, Kind: taxsms.KindSpecial, Carrier: taxsms.CarrierUnicom, Status: taxsms.StatusDelivered, Messages: 1, Segments: 1}: true,
+			{OfficeID: b1.ID, Kind: taxsms.KindSpecial, Carrier: "", Status: taxsms.StatusQueued, Messages: 1, Segments: 2}:                      true,
+			{OfficeID: 0, Kind: taxsms.KindOther, Carrier: "", Status: taxsms.StatusQueued, Messages: 1, Segments: 1}:                            true,
+		}
+		if len(got) != len(want) {
+			t.Fatalf("Reception = %+v, want %d groups", got, len(want))
+		}
+		for _, r := range got {
+			if !want[r] {
+				t.Errorf("Reception row %+v, want one of %+v", r, want)
+			}
+		}
+		days, err := db.ReceptionDays(ctx, 0, cst(2026, 12, 1, 0, 0), cst(2026, 12, 5, 0, 0), loc)
+		must(t, err)
+		if w := []store.DayDelivery{{Day: day(2026, 12, 3), Messages: 3, Delivered: 1}}; fmt.Sprint(days) != fmt.Sprint(w) {
+			t.Errorf("ReceptionDays = %+v, want %+v (the queued ones neither delivered nor failed)", days, w)
 		}
 	})
 
@@ -605,5 +645,85 @@ func testReports(t *testing.T, open func(t testing.TB) *store.DB) {
 		}
 		_, err = db.ReminderEffect(ctx, 0, store.EffectOptions{Period: "11/2026"}, loc)
 		wantCode(t, err, taxsms.EINVALID, "period")
+	})
+
+	// A taxpayer's obligations of a period decide together: it is done when
+	// every obligation a rule is for is, and a reminder reached it if it
+	// reached it for any of them.
+	t.Run("ReminderEffectObligations", func(t *testing.T) {
+		db := open(t)
+		ctx := context.Background()
+		clk := &clock{t: cst(2026, 12, 1, 9, 0)}
+		db.Now = clk.Now
+		_, b1, _, op := city(t, db)
+		type who struct {
+			tp *taxsms.Taxpayer
+			c  *taxsms.Contact
+		}
+		n := 0
+		taxpayer := func(status taxsms.ServiceStatus) who {
+			n++
+			tp := newTaxpayer(b1.ID, op.ID, n)
+			must(t, db.CreateTaxpayer(ctx, tp))
+			w := who{tp: tp, c: &taxsms.Contact{TaxpayerID: tp.ID, Role: taxsms.RoleLegalRep, Mobile: fmt.Sprintf("139200%05d", n), Status: status}}
+			must(t, db.CreateContact(ctx, w.c))
+			return w
+		}
+		const period = "2026-11"
+		deadline := day(2026, 12, 15)
+		oneLate := taxpayer(taxsms.ServiceActive)   // files one on the 14th, the other on the 18th
+		paidLate := taxpayer(taxsms.ServiceActive)  // files both early, pays one in time, one on the 20th
+		neither := taxpayer(taxsms.ServiceOptedOut) // files neither, no reminder
+		var obs []*taxsms.Obligation
+		for _, w := range []who{oneLate, paidLate, neither} {
+			for _, tax := range []string{"增值税", "企业所得税"} {
+				obs = append(obs, &taxsms.Obligation{TaxpayerID: w.tp.ID, TaxType: tax, Period: period, FilingDue: deadline})
+			}
+		}
+		_, err := db.UpsertObligations(ctx, seq(obs...))
+		must(t, err)
+		outcome := map[int64]string{}
+		remindOf := func(w who, rule remind.RuleName, kind taxsms.Kind, stat string) {
+			m := mt(kind, w.c.Mobile, 1)
+			m.TaxpayerID, m.ContactID, m.OfficeID = w.tp.ID, w.c.ID, b1.ID
+			m.IdempotencyKey = fmt.Sprintf("remind/%s/%s/%d/%d", rule, period, w.tp.ID, w.c.ID)
+			must(t, db.CreateMessage(ctx, m))
+			outcome[m.ID] = stat
+		}
+		clk.t = cst(2026, 12, 10, 9, 0)
+		remindOf(oneLate, "before_deadline-3", taxsms.KindFilingReminder, "DELIVRD")
+		settle(t, db, taxsms.CarrierMobile, outcome)
+		_, err = db.UpsertFilings(ctx, seq(
+			&taxsms.Filing{TaxpayerID: oneLate.tp.ID, TaxType: "增值税", Period: period, FiledOn: day(2026, 12, 14)},
+			&taxsms.Filing{TaxpayerID: oneLate.tp.ID, TaxType: "企业所得税", Period: period, FiledOn: day(2026, 12, 18)},
+			&taxsms.Filing{TaxpayerID: paidLate.tp.ID, TaxType: "增值税", Period: period, FiledOn: day(2026, 12, 2), AmountDue: 10000},
+			&taxsms.Filing{TaxpayerID: paidLate.tp.ID, TaxType: "企业所得税", Period: period, FiledOn: day(2026, 12, 2), AmountDue: 20000},
+		))
+		must(t, err)
+		clk.t = cst(2026, 12, 16, 9, 0)
+		remindOf(oneLate, remind.AfterDeadline, taxsms.KindOverdueFiling, "DELIVRD")
+		remindOf(paidLate, remind.UnpaidTax, taxsms.KindUnpaidTax, "MK:0001")
+		settle(t, db, taxsms.CarrierMobile, outcome)
+		_, err = db.UpsertPayments(ctx, seq(
+			&taxsms.Payment{TaxpayerID: paidLate.tp.ID, TaxType: "增值税", Period: period, PaidOn: day(2026, 12, 14), Amount: 10000},
+			&taxsms.Payment{TaxpayerID: paidLate.tp.ID, TaxType: "企业所得税", Period: period, PaidOn: day(2026, 12, 20), Amount: 20000},
+		))
+		must(t, err)
+
+		clk.t = cst(2026, 12, 28, 9, 0)
+		lead := func(d taxsms.Date) taxsms.Date { return cal.AddWorkdays(d, -3) }
+		got, err := db.ReminderEffect(ctx, 0, store.EffectOptions{Period: period, Lead: lead, Within: 7}, loc)
+		must(t, err)
+		want := []store.EffectRow{
+			// One filed late: reminded, not done; the other two filed neither.
+			{Rule: remind.BeforeDeadline, OfficeID: b1.ID, Delivered: store.EffectGroup{Taxpayers: 1}, None: store.EffectGroup{Taxpayers: 1}, OptedOut: 1},
+			// Filed within the 7 days after it, reminded.
+			{Rule: remind.AfterDeadline, OfficeID: b1.ID, Delivered: store.EffectGroup{Taxpayers: 1, Done: 1}, None: store.EffectGroup{Taxpayers: 1}, OptedOut: 1},
+			// Paid within the 7 days, its reminder failed.
+			{Rule: remind.UnpaidTax, OfficeID: b1.ID, Undelivered: store.EffectGroup{Taxpayers: 1, Done: 1}},
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+			t.Errorf("ReminderEffect = %+v\nwant %+v", got, want)
+		}
 	})
 }
