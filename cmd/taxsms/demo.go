@@ -67,10 +67,11 @@ type Summary struct {
 // BroadcastSummary is what became of the demo's broadcast; all zero on a
 // run that found it sent already.
 type BroadcastSummary struct {
-	Recipients int  `json:"recipients"` // messages it queued, one a distinct number
-	Delivered  int  `json:"delivered"`
-	Failed     int  `json:"failed"`
-	Emergency  bool `json:"emergency"` // sent outside working hours, as an emergency
+	Recipients int    `json:"recipients"` // messages it queued, one a distinct number
+	Delivered  int    `json:"delivered"`
+	Failed     int    `json:"failed"`
+	Emergency  bool   `json:"emergency"` // sent outside working hours, as an emergency
+	State      string `json:"state"`     // "completed" once every message has its final status
 }
 
 // Run runs "taxsms demo".
@@ -269,12 +270,21 @@ func (d *Demo) send(ctx context.Context, m *Main, sum *Summary, before, moBefore
 	fmt.Fprintf(d.Stdout, "sent %d reminders, %d broadcast messages and %d replies to the %d MO received: %d delivered, %d failed (the simulator fails 2%%)\n",
 		sum.Sent, sum.Broadcast.Recipients, sum.MO, sum.MO, sum.Delivered, sum.Failed)
 	if d.broadcastID != 0 {
+		// One step of the scheduler now, not at its next tick, completes
+		// the broadcast whose messages all settled.
+		if _, err := m.Campaigns.Service.Run(ctx); err != nil {
+			return err
+		}
+		c, err := m.DB.FindCampaign(auth.NewContext(ctx, nil), d.broadcastID)
+		if err != nil {
+			return err
+		}
 		p, err := m.DB.CampaignProgress(ctx, d.broadcastID)
 		if err != nil {
 			return err
 		}
-		sum.Broadcast.Delivered, sum.Broadcast.Failed = p.Delivered, p.Failed
-		fmt.Fprintf(d.Stdout, "broadcast sent to %d: %d delivered, %d failed\n", p.Messages, p.Delivered, p.Failed)
+		sum.Broadcast.Delivered, sum.Broadcast.Failed, sum.Broadcast.State = p.Delivered, p.Failed, string(c.State)
+		fmt.Fprintf(d.Stdout, "broadcast sent to %d: %d delivered, %d failed; %s\n", p.Messages, p.Delivered, p.Failed, c.State)
 	}
 	replies, err := m.DB.ListMessages(ctx, taxsms.MessageFilter{Kind: taxsms.KindReply, Limit: sum.MO})
 	if err != nil {

@@ -121,8 +121,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("first run summary = %+v", first)
 	}
 	b := first.Broadcast
-	if b == nil || b.Recipients < 20 || b.Delivered+b.Failed != b.Recipients || b.Delivered < b.Recipients*8/10 {
-		t.Errorf("first run broadcast = %+v, want it sent to its list's contacts, settled, most delivered", b)
+	if b == nil || b.Recipients < 20 || b.Delivered+b.Failed != b.Recipients || b.Delivered < b.Recipients*8/10 || b.State != "completed" {
+		t.Errorf("first run broadcast = %+v, want it sent to its list's contacts, settled, most delivered, completed", b)
 	} else if first.Delivered+first.Failed != first.Sent+first.Replies+b.Recipients {
 		t.Errorf("first run: %d delivered, %d failed, want %d reminders, %d replies and %d broadcast messages settled",
 			first.Delivered, first.Failed, first.Sent, first.Replies, b.Recipients)
