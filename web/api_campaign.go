@@ -50,6 +50,7 @@ func (s *Server) campaignRoutes() []apiRoute {
 
 		{Pattern: "GET /api/v1/offices/{id}/approval-rule", Data: of, Handler: s.handleGetApprovalRule},
 		{Pattern: "PUT /api/v1/offices/{id}/approval-rule", Data: of, Write: true, Perm: auth.PermManageOffices, Handler: s.handleSetApprovalRule},
+		{Pattern: "GET /api/v1/users/{id}/groups", Data: us, Handler: s.handleGetUserGroups},
 		{Pattern: "PUT /api/v1/users/{id}/groups", Data: us, Write: true, Perm: auth.PermManageUsers, Handler: s.handleSetUserGroups},
 	}
 }
@@ -941,12 +942,29 @@ func (s *Server) handleSetUserGroups(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, taxsms.Invalid("groups", "at most 50 groups, got %d", len(in.Groups)))
 		return
 	}
-	ctx := r.Context()
-	if err := s.DB.SetUserGroups(ctx, id, in.Groups); err != nil {
+	if err := s.DB.SetUserGroups(r.Context(), id, in.Groups); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	groups, err := s.DB.UserGroups(ctx, id)
+	s.writeUserGroups(w, r, id)
+}
+
+// handleGetUserGroups answers the staff groups of a user the caller may
+// read.
+func (s *Server) handleGetUserGroups(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "user")
+	if err == nil {
+		_, err = s.DB.FindUser(r.Context(), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeUserGroups(w, r, id)
+}
+
+func (s *Server) writeUserGroups(w http.ResponseWriter, r *http.Request, id int64) {
+	groups, err := s.DB.UserGroups(r.Context(), id)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -127,6 +127,9 @@ func (f *fixture) campaignSteps(steps map[string]walkStep) {
 	steps["PUT /api/v1/offices/{id}/approval-rule"] = walkStep{"write", func(side int) (string, string) {
 		return fmt.Sprintf("/api/v1/offices/%d/approval-rule", offices[side].ID), `{"always":true,"emergency_approval":true}`
 	}, func(side int) record { return f.officeRec(offices[side]) }}
+	steps["GET /api/v1/users/{id}/groups"] = walkStep{"get", func(side int) (string, string) {
+		return fmt.Sprintf("/api/v1/users/%d/groups", f.users[ops[side]].ID), ""
+	}, func(side int) record { return f.userRec(ops[side]) }}
 	steps["PUT /api/v1/users/{id}/groups"] = walkStep{"write", func(side int) (string, string) {
 		n++
 		return fmt.Sprintf("/api/v1/users/%d/groups", f.users[ops[side]].ID), fmt.Sprintf(`{"groups":["走查组%d"]}`, n)
@@ -328,6 +331,10 @@ func TestAPI_CampaignRules(t *testing.T) {
 				body: `{"inherit":true}`, status: 200, has: []string{`"set_on":0`, `"always":true`}},
 			{name: "Groups", actor: "branchA", method: "PUT", path: fmt.Sprintf("/api/v1/users/%d/groups", opID),
 				body: `{"groups":["纳税服务科"," 纳税服务科","征管科"]}`, status: 200, has: []string{`"groups":["征管科","纳税服务科"]`}},
+			{name: "GroupsRead", actor: "branchA", method: "GET", path: fmt.Sprintf("/api/v1/users/%d/groups", opID),
+				status: 200, has: []string{`"groups":["征管科","纳税服务科"]`}},
+			{name: "GroupsReadOtherBranch", actor: "branchA", method: "GET", path: fmt.Sprintf("/api/v1/users/%d/groups", f.users["operatorB"].ID),
+				status: 404},
 			{name: "GroupsBadName", actor: "branchA", method: "PUT", path: fmt.Sprintf("/api/v1/users/%d/groups", opID),
 				body: `{"groups":["a,b"]}`, status: 400, field: "groups"},
 			{name: "GroupsOtherBranch", actor: "branchA", method: "PUT", path: fmt.Sprintf("/api/v1/users/%d/groups", f.users["operatorB"].ID),
