@@ -241,12 +241,7 @@ var (
 // short runs of ASCII that could hold a link or a number, which keeps a long
 // text cheap.
 func (c *Checker) links(text string) []Flag {
-	var b strings.Builder
-	b.Grow(len(text))
-	for _, r := range text {
-		b.WriteRune(fold(r))
-	}
-	s := b.String()
+	s := foldText(text)
 	var flags []Flag
 	flag := func(cat Category, term string, a, b int) {
 		from, fromRune := mapBack(text, a)
@@ -254,7 +249,7 @@ func (c *Checker) links(text string) []Flag {
 		flags = append(flags, Flag{Category: cat, Term: term,
 			Start: from, End: to, RuneStart: fromRune, RuneEnd: toRune, Text: text[from:to]})
 	}
-	runs(s, isLinkByte, func(lo, hi int) {
+	runs(s, linkByte, func(lo, hi int) {
 		if strings.IndexByte(s[lo:hi], '.') < 0 {
 			return
 		}
@@ -272,7 +267,7 @@ func (c *Checker) links(text string) []Flag {
 			flag(Link, host, a, b)
 		}
 	})
-	runs(s, isPhoneByte, func(lo, hi int) {
+	runs(s, phoneByte, func(lo, hi int) {
 		n := 0
 		for i := lo; i < hi; i++ {
 			if '0' <= s[i] && s[i] <= '9' {
@@ -297,15 +292,15 @@ func (c *Checker) links(text string) []Flag {
 	return flags
 }
 
-// runs calls fn with every maximal run s[lo:hi] of bytes in the set.
-func runs(s string, in func(byte) bool, fn func(lo, hi int)) {
+// runs calls fn with every maximal run s[lo:hi] of bytes of class.
+func runs(s string, class uint8, fn func(lo, hi int)) {
 	for i := 0; i < len(s); {
-		if !in(s[i]) {
+		if byteClass[s[i]]&class == 0 {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(s) && in(s[j]) {
+		for j < len(s) && byteClass[s[j]]&class != 0 {
 			j++
 		}
 		fn(i, j)
@@ -313,11 +308,45 @@ func runs(s string, in func(byte) bool, fn func(lo, hi int)) {
 	}
 }
 
-// isLinkByte: printable ASCII but space, the bytes a link is made of.
-func isLinkByte(c byte) bool { return c > ' ' && c < 0x7f }
+// The classes of bytes runs looks for: a link is made of printable ASCII
+// but space; a telephone number of digits, spaces, dashes, plus signs and
+// brackets.
+const (
+	linkByte uint8 = 1 << iota
+	phoneByte
+)
 
-func isPhoneByte(c byte) bool {
-	return '0' <= c && c <= '9' || c == ' ' || c == '-' || c == '+' || c == '(' || c == ')'
+var byteClass = func() (t [256]uint8) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] |= linkByte
+	}
+	for _, c := range "0123456789 -+()" {
+		t[c] |= phoneByte
+	}
+	return t
+}()
+
+// foldText returns text with every rune folded, one rune for each.
+func foldText(text string) string {
+	b := make([]byte, 0, len(text))
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if f := fold(r); f != r || r == utf8.RuneError {
+			b = utf8.AppendRune(b, f) // an invalid byte becomes U+FFFD, as mapBack counts it
+		} else {
+			b = append(b, text[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // mapBack returns the byte and rune offsets in text of the byte offset off of

@@ -20,7 +20,16 @@ func fold(r rune) rune {
 		}
 		return r
 	}
+	if isHan(r) {
+		return r // most of a Chinese text, without case
+	}
 	return unicode.ToLower(r)
+}
+
+// isHan reports whether r is a CJK unified ideograph of the basic block or
+// its extension A: letters, all of them, without case.
+func isHan(r rune) bool {
+	return 0x4E00 <= r && r <= 0x9FFF || 0x3400 <= r && r <= 0x4DBF
 }
 
 // keep reports whether a folded rune is matched: letters and digits.
@@ -31,7 +40,7 @@ func keep(r rune) bool {
 	if r < 128 {
 		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9'
 	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
+	return isHan(r) || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // normalized is the text matched against the lists, with a map from each of
