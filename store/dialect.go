@@ -50,11 +50,13 @@ type dialect struct {
 	tryLock string
 	// unlockAll releases the session's locks at once.
 	unlockAll string
+	// least is the function of the smaller of two values.
+	least string
 }
 
 var (
 	sqliteDialect = &dialect{
-		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
+		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3, least: "MIN",
 		queries: loadQueries(sqliteRewrite),
 		rewrite: sqliteRewrite,
 		configure: func(db *sql.DB, memory bool) {
@@ -82,7 +84,7 @@ var (
 		},
 	}
 	postgresDialect = &dialect{
-		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
+		name: "postgres", driver: "pgx", goose: goose.DialectPostgres, least: "LEAST",
 		xactLock: "SELECT pg_advisory_xact_lock($1)",
 		byIndex:  "SET LOCAL enable_seqscan = off",
 		// The lock's number is a hash of the schema and the name, so that
