@@ -8,13 +8,15 @@ import (
 	"unicode/utf8"
 
 	"taxsms"
+	"taxsms/auth"
 	"taxsms/store"
 )
 
 // testCampaignCount checks that an audience's count is what its expansion
 // queues: numbers shared by several taxpayers (one of them also opted
 // out), a taxpayer listed twice, names longer than 40 characters and
-// names holding a variable, under every kind of template.
+// names holding a variable, under every kind of template; and that an
+// audience's subtree is one its author reaches.
 func testCampaignCount(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	root, b1, b2, op := city(t, db)
@@ -106,4 +108,19 @@ func testCampaignCount(t *testing.T, db *store.DB) {
 		}
 	}
 
+	t.Run("SubtreeOutOfScope", func(t *testing.T) {
+		admin := &taxsms.User{Login: "shinan.admin", Name: "李强", OfficeID: b1.ID, Role: taxsms.RoleBranchAdmin}
+		must(t, db.CreateUser(ctx, admin))
+		actx := auth.NewContext(ctx, &auth.Actor{UserID: admin.ID, Login: admin.Login, Role: taxsms.RoleBranchAdmin, OfficeID: b1.ID, OfficePath: b1.Path})
+		for _, sub := range []int64{b2.ID, root.ID} {
+			c := &taxsms.Campaign{OfficeID: b1.ID, Kind: taxsms.KindSpecial, Title: "越权", Template: "请申报。",
+				Audience: taxsms.Audience{Type: taxsms.AudienceTaxpayers, Subtree: sub}}
+			wantCode(t, db.CreateCampaign(actx, c), taxsms.ENOTFOUND, "audience.subtree")
+		}
+		c := &taxsms.Campaign{OfficeID: b1.ID, Kind: taxsms.KindSpecial, Title: "本局", Template: "请申报。",
+			Audience: taxsms.Audience{Type: taxsms.AudienceTaxpayers, Subtree: b1.ID}}
+		must(t, db.CreateCampaign(actx, c))
+		c.Audience.Subtree = b2.ID
+		wantCode(t, db.UpdateCampaign(actx, c), taxsms.ENOTFOUND, "audience.subtree")
+	})
 }
