@@ -16,6 +16,7 @@ import (
 	"taxsms"
 	"taxsms/audit"
 	"taxsms/auth"
+	"taxsms/pii"
 )
 
 // A campaign's recipients are one SQL query, so that counting and
@@ -201,7 +202,7 @@ type Render struct {
 // recipients r) and its arguments. The office and the administrator are
 // looked up only for a template that names them, or for a value with a
 // brace, which the variables after it could match.
-func body(c *taxsms.Campaign, rd Render) (string, []any) {
+func (db *DB) body(c *taxsms.Campaign, rd Render) (string, []any) {
 	t := c.Template
 	if !strings.Contains(t, "{") {
 		return "CAST(? AS TEXT)", []any{rd.Head + t + rd.Tail}
@@ -212,7 +213,7 @@ func body(c *taxsms.Campaign, rd Render) (string, []any) {
 	if strings.Contains(t, "{office}") || strings.Contains(t, "{admin}") || strings.Count(t, "{") != strings.Count(t, "{name}")+strings.Count(t, "{identifier}") {
 		return "CAST(? AS TEXT) || " + full + " || CAST(? AS TEXT)", []any{rd.Head, t, rd.Tail}
 	}
-	return "CAST(? AS TEXT) || CASE WHEN r.nm LIKE '%{%' OR r.ident LIKE '%{%' THEN " + full + " ELSE " + inner + " END || CAST(? AS TEXT)",
+	return "CAST(? AS TEXT) || CASE WHEN " + db.d.position + "(r.nm, '{') > 0 OR " + db.d.position + "(r.ident, '{') > 0 THEN " + full + " ELSE " + inner + " END || CAST(? AS TEXT)",
 		[]any{rd.Head, t, t, rd.Tail}
 }
 
@@ -366,7 +367,8 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 		return nil, err
 	}
 	length, largs := db.textLength(c, rd)
-	q := "SELECT r.st, r.susp, r.mask, " + length + " FROM (" + rq + ") r"
+	// Most rows are active: NULL costs less to read than a text.
+	q := "SELECT NULLIF(r.st, 'active'), r.susp, r.mask, " + length + " FROM (" + rq + ") r"
 	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(largs, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("count audience: %w", err)
@@ -374,11 +376,15 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 	defer rows.Close()
 	t := &tally{groups: make(map[string]*tallyGroup)}
 	var key []byte
+	active := sql.RawBytes(taxsms.ServiceActive)
 	for rows.Next() {
 		var st, prefix sql.RawBytes
 		var susp, chars int
 		if err := rows.Scan(&st, &susp, &prefix, &chars); err != nil {
 			return nil, err
+		}
+		if st == nil {
+			st = active
 		}
 		prefix = prefix[:min(len(prefix), 3)] // of a mask: ASCII
 		key = append(append(append(key[:0], st...), 0, byte('0'+min(susp, 1)), 0), prefix...)
@@ -544,7 +550,7 @@ func (db *DB) textLength(c *taxsms.Campaign, rd Render) (string, []any) {
 		rest, tokens = strings.ReplaceAll(rest, v.token, ""), tokens+k
 		sum = append(sum, strconv.Itoa(k)+" * "+v.length)
 		if i < len(vars)-1 {
-			odd = append(odd, v.value+" LIKE '%{%'")
+			odd = append(odd, db.d.position+"("+v.value+", '{') > 0")
 		}
 	}
 	full := "LENGTH(CAST(? AS TEXT) || REPLACE(REPLACE(REPLACE(REPLACE(CAST(? AS TEXT), '{name}', SUBSTR(r.nm, 1, 40)), '{identifier}', r.ident), " +
@@ -640,8 +646,11 @@ type expansion struct {
 	c       *taxsms.Campaign
 	rd      Render
 	upto    int64
-	numbers map[string]bool
+	numbers map[numberHash]struct{}
 }
+
+// A numberHash is a number's look-up hash (pii.HashSize bytes).
+type numberHash [pii.HashSize]byte
 
 func (db *DB) campaignWithCursor(ctx context.Context, id int64) (*taxsms.Campaign, campaignCursor, error) {
 	c, cur, err := scanCampaignCursor(db.db.QueryRowContext(ctx, db.rebind(campaignSelect()+" WHERE c.id = ?"), id))
@@ -684,7 +693,7 @@ func (db *DB) expandChunk(actx context.Context, x *expansion, lo, hi int64, last
 		if err != nil {
 			return err
 		}
-		text, targs := body(c, rd)
+		text, targs := db.body(c, rd)
 		segs, sargs := db.segmentsExpr(c, rd)
 		status := taxsms.StatusQueued
 		if held != 0 {
@@ -699,10 +708,12 @@ func (db *DB) expandChunk(actx context.Context, x *expansion, lo, hi int64, last
 		args = append(append(append(args, targs...), sargs...), string(status), fmt.Sprintf("campaign/%d/", c.ID), now, now)
 		args = append(args, rargs...)
 		if len(skip) > 0 {
-			q += " AND CAST(r.rid AS TEXT) || ':' || r.rk NOT IN (" + placeholders(len(skip)) + ")"
-			for _, k := range skip {
-				args = append(args, k)
+			if c.Audience.Type == taxsms.AudienceList {
+				q += " AND CAST(r.rid AS TEXT) || ':' || r.rk NOT IN (" + placeholders(len(skip)) + ")"
+			} else {
+				q += " AND r.rid NOT IN (" + placeholders(len(skip)) + ")"
 			}
+			args = append(args, skip...)
 		}
 		q += " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
 		if want > 0 {
@@ -750,23 +761,34 @@ func (db *DB) queuedNumbers(ctx context.Context, tx *sql.Tx, x *expansion) error
 		return err
 	}
 	defer rows.Close()
-	x.numbers = make(map[string]bool)
+	x.numbers = make(map[numberHash]struct{})
 	for rows.Next() {
 		var h sql.RawBytes
 		if err := rows.Scan(&h); err != nil {
 			return err
 		}
-		x.numbers[string(h)] = true
+		if len(h) != pii.HashSize {
+			return fmt.Errorf("campaign %d: a message's number hash of %d bytes", x.c.ID, len(h))
+		}
+		x.numbers[numberHash(h)] = struct{}{}
 	}
 	return rows.Err()
 }
 
 // firstRows reads the rows of a chunk (the recipients query rq) that
 // receive, in order of rid then rk, and takes each number for its first
-// row unless x has it already; it returns the other rows, as rid:rk, and
-// how many it took. It returns errManySkips past expandSkips.
-func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string, args []any) (skip []string, took int, err error) {
-	rows, err := tx.QueryContext(ctx, db.rebind("SELECT r.rid, r.rk, r.h FROM ("+rq+") r WHERE r.st = 'active' AND r.susp = 0"), args...)
+// row unless x has it already; it returns the other rows and how many it
+// took. A row is named by its rid where that is the row's alone (a
+// contact, a member of staff), else as "rid:rk" (a list's row, which
+// gives each contact of a taxpayer listed). It returns errManySkips past
+// expandSkips.
+func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string, args []any) (skip []any, took int, err error) {
+	list := x.c.Audience.Type == taxsms.AudienceList
+	rk := "NULL"
+	if list {
+		rk = "r.rk"
+	}
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT r.rid, "+rk+", r.h FROM ("+rq+") r WHERE r.st = 'active' AND r.susp = 0"), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("expand campaign %d: %w", x.c.ID, err)
 	}
@@ -774,17 +796,20 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 	type row struct {
 		rid int64
 		rk  string
-		h   string
+		h   numberHash
 	}
 	var all []row
 	sorted := true
 	for rows.Next() {
 		var r row
-		var h sql.RawBytes
-		if err := rows.Scan(&r.rid, &r.rk, &h); err != nil {
+		var rk, h sql.RawBytes
+		if err := rows.Scan(&r.rid, &rk, &h); err != nil {
 			return nil, 0, err
 		}
-		r.h = string(h)
+		if len(h) != pii.HashSize {
+			return nil, 0, fmt.Errorf("campaign %d: recipient %d: a number hash of %d bytes", x.c.ID, r.rid, len(h))
+		}
+		r.rk, r.h = string(rk), numberHash(h)
 		if k := len(all); k > 0 && (r.rid < all[k-1].rid || r.rid == all[k-1].rid && r.rk < all[k-1].rk) {
 			sorted = false
 		}
@@ -802,12 +827,14 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 		})
 	}
 	for _, r := range all {
-		if x.numbers[r.h] {
+		if _, ok := x.numbers[r.h]; !ok {
+			x.numbers[r.h] = struct{}{}
+			took++
+		} else if list {
 			skip = append(skip, strconv.FormatInt(r.rid, 10)+":"+r.rk)
-			continue
+		} else {
+			skip = append(skip, r.rid)
 		}
-		x.numbers[r.h] = true
-		took++
 	}
 	if len(skip) > expandSkips {
 		return nil, 0, errManySkips
