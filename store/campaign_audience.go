@@ -276,7 +276,9 @@ func (db *DB) countAudience(ctx context.Context, c *taxsms.Campaign, rd Render) 
 		}
 	}
 	// The parts and the numbers that could be shared are read side by
-	// side; the last tally holds those numbers.
+	// side (the last tally holds those numbers), each query as the
+	// database stands when it starts: a count made while contacts change
+	// may be off by the rows changed meanwhile.
 	tallies := make([]*tally, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
