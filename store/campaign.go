@@ -87,7 +87,11 @@ func (db *DB) CreateCampaign(ctx context.Context, c *taxsms.Campaign) error {
 // the actor may not reach: ENOTFOUND, as for anything outside its scope.
 func (db *DB) checkAudienceOffices(ctx context.Context, q querier, c *taxsms.Campaign) error {
 	if c.Audience.Subtree != 0 {
-		if _, err := db.subtreePrefixIn(ctx, q, c.Audience.Subtree); err != nil {
+		o, err := db.findOffice(ctx, q, db.q("SelectOffice"), c.Audience.Subtree)
+		if err == nil && !auth.AccessFrom(ctx, auth.DataOffices).Read.Contains(o.Path, 0) {
+			err = taxsms.Errorf(taxsms.ENOTFOUND, "office %d not found", c.Audience.Subtree)
+		}
+		if err != nil {
 			return &taxsms.Error{Code: taxsms.ErrorCode(err), Field: "audience.subtree", Message: "audience.subtree: " + taxsms.ErrorMessage(err)}
 		}
 	}

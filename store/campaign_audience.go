@@ -1,17 +1,22 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"taxsms"
 	"taxsms/audit"
 	"taxsms/auth"
+	"taxsms/pii"
 )
 
 // A campaign's recipients are one SQL query, so that counting and
@@ -74,7 +79,13 @@ func (db *DB) recipients(ctx context.Context, q querier, c *taxsms.Campaign, lo,
 			"FROM users u WHERE " + strings.Join(where, " AND ") + r, append(args, rargs...), nil
 	case taxsms.AudienceTaxpayers:
 		where, args := db.taxpayerFilter(ctx, a)
-		where, args = append(where, "t.office_id IN (SELECT id FROM offices WHERE path LIKE ?)"), append(args, prefix+"%")
+		var outside int
+		if err := q.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM offices WHERE path NOT LIKE ?"), prefix+"%").Scan(&outside); err != nil {
+			return "", nil, err
+		}
+		if outside > 0 { // else every office: no condition to check on each row
+			where, args = append(where, "t.office_id IN (SELECT id FROM offices WHERE path LIKE ?)"), append(args, prefix+"%")
+		}
 		r, rargs := rng("c.id")
 		from := "contacts c JOIN taxpayers t ON t.id = c.taxpayer_id"
 		if hi > 0 {
@@ -188,20 +199,35 @@ type Render struct {
 }
 
 // body returns the SQL expression of a recipient's text (over the
-// recipients r, offices o and administrators a) and its arguments.
-func body(c *taxsms.Campaign, rd Render) (string, []any) {
-	if !strings.Contains(c.Template, "{") {
-		return "CAST(? AS TEXT)", []any{rd.Head + c.Template + rd.Tail}
+// recipients r) and its arguments. The office and the administrator are
+// looked up only for a template that names them, or for a value with a
+// brace, which the variables after it could match.
+func (db *DB) body(c *taxsms.Campaign, rd Render) (string, []any) {
+	t := c.Template
+	if !strings.Contains(t, "{") {
+		return "CAST(? AS TEXT)", []any{rd.Head + t + rd.Tail}
 	}
-	return "CAST(? AS TEXT) || REPLACE(REPLACE(REPLACE(REPLACE(CAST(? AS TEXT), '{name}', SUBSTR(r.nm, 1, 40)), '{identifier}', r.ident), " +
-		"'{office}', COALESCE(SUBSTR(o.name, 1, 40), '')), '{admin}', COALESCE(SUBSTR(a.name, 1, 40), '')) || CAST(? AS TEXT)", []any{rd.Head, c.Template, rd.Tail}
+	inner := "REPLACE(REPLACE(CAST(? AS TEXT), '{name}', SUBSTR(r.nm, 1, 40)), '{identifier}', r.ident)"
+	full := "REPLACE(REPLACE(" + inner + ", '{office}', COALESCE((SELECT SUBSTR(o.name, 1, 40) FROM offices o WHERE o.id = r.oid), '')), " +
+		"'{admin}', COALESCE((SELECT SUBSTR(a.name, 1, 40) FROM users a WHERE a.id = r.aid), ''))"
+	if strings.Contains(t, "{office}") || strings.Contains(t, "{admin}") || strings.Count(t, "{") != strings.Count(t, "{name}")+strings.Count(t, "{identifier}") {
+		return "CAST(? AS TEXT) || " + full + " || CAST(? AS TEXT)", []any{rd.Head, t, rd.Tail}
+	}
+	return "CAST(? AS TEXT) || CASE WHEN " + db.d.position + "(r.nm, '{') > 0 OR " + db.d.position + "(r.ident, '{') > 0 THEN " + full + " ELSE " + inner + " END || CAST(? AS TEXT)",
+		[]any{rd.Head, t, t, rd.Tail}
 }
 
-func segmentsExpr(rd Render, text string) string {
+// segmentsExpr returns the SQL expression of the segments of a
+// recipient's text (over the recipients r), and its arguments.
+func (db *DB) segmentsExpr(c *taxsms.Campaign, rd Render) (string, []any) {
 	if rd.Segments > 0 {
-		return strconv.Itoa(rd.Segments)
+		return strconv.Itoa(rd.Segments), nil
 	}
-	return "CASE WHEN LENGTH(" + text + ") <= 70 THEN 1 ELSE (LENGTH(" + text + ") + 66) / 67 END"
+	if !strings.Contains(c.Template, "{") {
+		return strconv.Itoa(textSegments(rd, utf8.RuneCountInString(rd.Head+c.Template+rd.Tail))), nil
+	}
+	l, args := db.textLength(c, rd)
+	return "CASE WHEN " + l + " <= 70 THEN 1 ELSE (" + l + " + 66) / 67 END", append(args, args...)
 }
 
 // CountAudience counts the recipients of campaign id as they stand now, in
@@ -231,60 +257,317 @@ func (db *DB) CountAudienceOf(ctx context.Context, c *taxsms.Campaign, rd Render
 }
 
 func (db *DB) countAudience(ctx context.Context, c *taxsms.Campaign, rd Render) (*taxsms.AudienceCount, error) {
-	rq, args, err := db.recipients(ctx, db.db, c, 0, 0)
+	parts := []int64{0, 0} // (lo, hi] of rid; hi 0: all
+	wide, err := db.cityWide(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	text, targs := body(c, rd)
-	segs := segmentsExpr(rd, "x.body")
-	// Per status, suspension and prefix: the rows, the distinct numbers and
-	// (for the rows that receive) the segments of the first text of each
-	// number.
-	q := "SELECT x.st, x.susp, SUBSTR(x.mask, 1, 3), COUNT(*), COUNT(DISTINCT x.h), SUM(CASE WHEN x.n = 1 THEN " + segs + " ELSE 0 END) FROM (" +
-		"SELECT r.st, r.susp, r.mask, r.h, " + text + " AS body, ROW_NUMBER() OVER (PARTITION BY r.h, r.st, r.susp ORDER BY r.rid, r.rk) AS n " +
-		"FROM (" + rq + ") r LEFT JOIN offices o ON o.id = r.oid LEFT JOIN users a ON a.id = r.aid) x GROUP BY x.st, x.susp, SUBSTR(x.mask, 1, 3)"
-	if rd.Segments > 0 || !strings.Contains(c.Template, "{") {
-		// The same text for all: no rendering, no numbering.
-		q = "SELECT r.st, r.susp, SUBSTR(r.mask, 1, 3), COUNT(*), COUNT(DISTINCT r.h), 0 FROM (" + rq + ") r GROUP BY r.st, r.susp, SUBSTR(r.mask, 1, 3)"
-		targs = nil
+	var top int64
+	if wide {
+		if top, err = db.audienceTop(ctx, c); err != nil {
+			return nil, err
+		}
 	}
-	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(targs, args...)...)
+	if wide && top >= countParts*expandChunk {
+		// A city: its contacts read in parts, side by side.
+		parts = []int64{0}
+		for i := 1; i <= countParts; i++ {
+			parts = append(parts, top*int64(i)/countParts)
+		}
+	}
+	// The parts and the numbers that could be shared are read side by
+	// side (the last tally holds those numbers), each query as the
+	// database stands when it starts: a count made while contacts change
+	// may be off by the rows changed meanwhile.
+	tallies := make([]*tally, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range len(parts) - 1 {
+		wg.Go(func() { tallies[i], errs[i] = db.tallyAudience(ctx, c, rd, parts[i], parts[i+1]) })
+	}
+	wg.Go(func() { tallies[len(parts)-1], errs[len(parts)-1] = db.tallyShared(ctx, c, rd) })
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	t := tallies[0]
+	for _, u := range tallies[1:] {
+		t.merge(u)
+	}
+	return t.count(), nil
+}
+
+// countParts is how many queries, side by side, count a city-wide
+// audience.
+const countParts = 2
+
+// cityWide reports whether c's audience is the taxpayers of a whole city,
+// without a filter by administrator: read by a scan of every contact
+// rather than through the taxpayers of each office.
+func (db *DB) cityWide(ctx context.Context, c *taxsms.Campaign) (bool, error) {
+	if c.Audience.Type != taxsms.AudienceTaxpayers || c.Audience.AdminID != 0 {
+		return false, nil
+	}
+	subtree := c.Audience.Subtree
+	if subtree == 0 {
+		subtree = c.OfficeID
+	}
+	prefix, err := db.subtreePrefixIn(ctx, db.db, subtree)
+	return strings.Count(prefix, "/") == 2, err
+}
+
+// audienceTop returns the highest rid of c's audience's table.
+func (db *DB) audienceTop(ctx context.Context, c *taxsms.Campaign) (int64, error) {
+	var q string
+	switch c.Audience.Type {
+	case taxsms.AudienceStaff:
+		q = "SELECT COALESCE(MAX(id), 0) FROM users"
+	case taxsms.AudienceList:
+		q = "SELECT COALESCE(MAX(seq), 0) FROM recipient_list_entries WHERE list_id = " + strconv.FormatInt(c.Audience.ListID, 10)
+	default:
+		q = "SELECT COALESCE(MAX(id), 0) FROM contacts"
+	}
+	var top int64
+	err := db.db.QueryRowContext(ctx, q).Scan(&top)
+	return top, err
+}
+
+// A tally is a count of an audience's rows in the making: the rows by
+// status, suspension and prefix, each counted as if its number were
+// distinct; and the rows that receive of the numbers that could be
+// shared, by number.
+type tally struct {
+	groups  map[string]*tallyGroup
+	numbers map[string]*tallyNumber
+}
+
+type tallyGroup struct {
+	st, prefix  string
+	susp        bool
+	n, segments int
+}
+
+// A tallyNumber is a number reached by n rows: the first (by rid, then
+// rk) gives its text.
+type tallyNumber struct {
+	rid            int64
+	rk, prefix     string
+	n, first, segs int
+}
+
+func (n *tallyNumber) before(rid int64, rk string) bool {
+	return rid < n.rid || rid == n.rid && rk < n.rk
+}
+
+// tallyAudience reads the rows of c's audience with rid in (lo, hi] (all
+// when hi is 0) by status, suspension and prefix. SQLite groups by
+// sorting, which over a city's contacts costs more than reading them: the
+// rows are summed here.
+func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, lo, hi int64) (*tally, error) {
+	rq, args, err := db.recipients(ctx, db.db, c, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	length, largs := db.textLength(c, rd)
+	// Most rows are active: NULL costs less to read than a text.
+	q := "SELECT NULLIF(r.st, 'active'), r.susp, r.mask, " + length + " FROM (" + rq + ") r"
+	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(largs, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("count audience: %w", err)
 	}
 	defer rows.Close()
-	out := &taxsms.AudienceCount{Excluded: make(map[string]int), ByCarrier: make(map[taxsms.Carrier]int),
-		SegmentsByCarrier: make(map[taxsms.Carrier]int)}
+	t := &tally{groups: make(map[string]*tallyGroup)}
+	var key []byte
+	active := sql.RawBytes(taxsms.ServiceActive)
 	for rows.Next() {
-		var st, prefix string
-		var susp, n, distinct, segments int
-		if err := rows.Scan(&st, &susp, &prefix, &n, &distinct, &segments); err != nil {
+		var st, prefix sql.RawBytes
+		var susp, chars int
+		if err := rows.Scan(&st, &susp, &prefix, &chars); err != nil {
 			return nil, err
 		}
-		switch {
-		case st == string(taxsms.ServiceActive) && susp == 0:
-			out.Recipients += distinct
-			out.Duplicates += n - distinct
-			out.Segments += segments
-			cr, _ := taxsms.DefaultPrefixes.Carrier(prefix)
-			out.ByCarrier[cr] += distinct
-			out.SegmentsByCarrier[cr] += segments
-		case st == string(taxsms.ServiceActive) || st == "suspended":
-			out.Excluded["suspended"] += n
-		default:
-			out.Excluded[st] += n
+		if st == nil {
+			st = active
 		}
+		prefix = prefix[:min(len(prefix), 3)] // of a mask: ASCII
+		key = append(append(append(key[:0], st...), 0, byte('0'+min(susp, 1)), 0), prefix...)
+		g := t.groups[string(key)]
+		if g == nil {
+			g = &tallyGroup{st: string(st), prefix: string(prefix), susp: susp != 0}
+			t.groups[string(key)] = g
+		}
+		g.n++
+		g.segments += textSegments(rd, chars)
 	}
-	if err := rows.Err(); err != nil {
+	return t, rows.Err()
+}
+
+// tallyShared reads the rows of c's audience that receive and whose
+// number could be shared: stored more than once among contacts (or
+// staff); for a list, which may name a taxpayer twice, every row.
+func (db *DB) tallyShared(ctx context.Context, c *taxsms.Campaign, rd Render) (*tally, error) {
+	rq, args, err := db.recipients(ctx, db.db, c, 0, 0)
+	if err != nil {
 		return nil, err
 	}
-	if rd.Segments > 0 {
-		out.Segments = out.Recipients * rd.Segments
-		for cr, n := range out.ByCarrier {
-			out.SegmentsByCarrier[cr] = n * rd.Segments
+	length, largs := db.textLength(c, rd)
+	shared := ""
+	switch c.Audience.Type {
+	case taxsms.AudienceTaxpayers:
+		shared = " AND r.h IN (SELECT mobile_hash FROM contacts GROUP BY mobile_hash HAVING COUNT(*) > 1)"
+	case taxsms.AudienceStaff:
+		shared = " AND r.h IN (SELECT mobile_hash FROM users WHERE mobile_hash IS NOT NULL GROUP BY mobile_hash HAVING COUNT(*) > 1)"
+	}
+	q := "SELECT r.rid, r.rk, r.h, SUBSTR(r.mask, 1, 3), " + length + " FROM (" + rq + ") r WHERE r.st = 'active' AND r.susp = 0" + shared
+	rows, err := db.db.QueryContext(ctx, db.rebind(q), append(largs, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("count audience: duplicates: %w", err)
+	}
+	defer rows.Close()
+	t := &tally{numbers: make(map[string]*tallyNumber)}
+	for rows.Next() {
+		var rid int64
+		var rk, prefix string
+		var h sql.RawBytes
+		var chars int
+		if err := rows.Scan(&rid, &rk, &h, &prefix, &chars); err != nil {
+			return nil, err
+		}
+		segs := textSegments(rd, chars)
+		if x := t.numbers[string(h)]; x == nil {
+			t.numbers[string(h)] = &tallyNumber{rid: rid, rk: rk, prefix: prefix, n: 1, first: segs, segs: segs}
+		} else {
+			x.n++
+			x.segs += segs
+			if x.before(rid, rk) {
+				x.rid, x.rk, x.first = rid, rk, segs
+			}
 		}
 	}
-	return out, nil
+	return t, rows.Err()
+}
+
+// merge adds u to t.
+func (t *tally) merge(u *tally) {
+	if t.groups == nil {
+		t.groups = make(map[string]*tallyGroup)
+	}
+	if t.numbers == nil {
+		t.numbers = make(map[string]*tallyNumber)
+	}
+	for k, g := range u.groups {
+		if x := t.groups[k]; x == nil {
+			t.groups[k] = g
+		} else {
+			x.n += g.n
+			x.segments += g.segments
+		}
+	}
+	for h, y := range u.numbers {
+		x := t.numbers[h]
+		if x == nil {
+			t.numbers[h] = y
+			continue
+		}
+		x.n += y.n
+		x.segs += y.segs
+		if x.before(y.rid, y.rk) {
+			x.rid, x.rk, x.first = y.rid, y.rk, y.first
+		}
+	}
+}
+
+// count returns the count t makes: a number reached more than once gets
+// one message, with the text of its first row, so its other rows count
+// neither as recipients nor by their segments.
+func (t *tally) count() *taxsms.AudienceCount {
+	out := &taxsms.AudienceCount{Excluded: make(map[string]int), ByCarrier: make(map[taxsms.Carrier]int),
+		SegmentsByCarrier: make(map[taxsms.Carrier]int)}
+	for _, g := range t.groups {
+		switch {
+		case g.st == string(taxsms.ServiceActive) && !g.susp:
+			out.Recipients += g.n
+			out.Segments += g.segments
+			cr, _ := taxsms.DefaultPrefixes.Carrier(g.prefix)
+			out.ByCarrier[cr] += g.n
+			out.SegmentsByCarrier[cr] += g.segments
+		case g.st == string(taxsms.ServiceActive) || g.st == "suspended":
+			out.Excluded["suspended"] += g.n
+		default:
+			out.Excluded[g.st] += g.n
+		}
+	}
+	for _, x := range t.numbers {
+		if x.n == 1 {
+			continue
+		}
+		cr, _ := taxsms.DefaultPrefixes.Carrier(x.prefix)
+		out.Recipients -= x.n - 1
+		out.Duplicates += x.n - 1
+		out.ByCarrier[cr] -= x.n - 1
+		out.Segments -= x.segs - x.first
+		out.SegmentsByCarrier[cr] -= x.segs - x.first
+	}
+	return out
+}
+
+// textSegments returns the segments of a text of chars characters (UCS-2:
+// 70 in one, 67 a segment beyond), or rd.Segments for a text the same for
+// all.
+func textSegments(rd Render, chars int) int {
+	switch {
+	case rd.Segments > 0:
+		return rd.Segments
+	case chars <= 70:
+		return 1
+	default:
+		return (chars + 66) / 67
+	}
+}
+
+// textLength returns the SQL expression of the length in characters of a
+// recipient's text (over the recipients r), and its arguments: the
+// lengths of the values added to that of the rest, so that no text is
+// made to count it. A value with a brace (which the variables after it
+// could match) has its text made as the expansion makes it.
+func (db *DB) textLength(c *taxsms.Campaign, rd Render) (string, []any) {
+	if rd.Segments > 0 || !strings.Contains(c.Template, "{") {
+		return "0", nil
+	}
+	office := "COALESCE((SELECT SUBSTR(o.name, 1, 40) FROM offices o WHERE o.id = r.oid), '')"
+	admin := "COALESCE((SELECT SUBSTR(a.name, 1, 40) FROM users a WHERE a.id = r.aid), '')"
+	vars := []struct{ token, value, length string }{
+		{"{name}", "r.nm", db.d.least + "(LENGTH(r.nm), 40)"},
+		{"{identifier}", "r.ident", "LENGTH(r.ident)"},
+		{"{office}", office, "LENGTH(" + office + ")"},
+		{"{admin}", admin, "LENGTH(" + admin + ")"},
+	}
+	t := c.Template
+	rest, tokens := t, 0
+	var sum, odd []string
+	for i, v := range vars {
+		k := strings.Count(rest, v.token)
+		if k == 0 {
+			continue
+		}
+		rest, tokens = strings.ReplaceAll(rest, v.token, ""), tokens+k
+		sum = append(sum, strconv.Itoa(k)+" * "+v.length)
+		if i < len(vars)-1 {
+			odd = append(odd, db.d.position+"("+v.value+", '{') > 0")
+		}
+	}
+	full := "LENGTH(CAST(? AS TEXT) || REPLACE(REPLACE(REPLACE(REPLACE(CAST(? AS TEXT), '{name}', SUBSTR(r.nm, 1, 40)), '{identifier}', r.ident), " +
+		"'{office}', " + office + "), '{admin}', " + admin + ") || CAST(? AS TEXT))"
+	fargs := []any{rd.Head, t, rd.Tail}
+	if strings.Count(t, "{") != tokens {
+		// A brace of the template's own: each text made whole.
+		return full, fargs
+	}
+	base := utf8.RuneCountInString(rd.Head) + utf8.RuneCountInString(rest) + utf8.RuneCountInString(rd.Tail)
+	fast := strconv.Itoa(base) + " + " + strings.Join(sum, " + ")
+	if len(odd) == 0 {
+		return fast, nil
+	}
+	return "CASE WHEN " + strings.Join(odd, " OR ") + " THEN " + full + " ELSE " + fast + " END", fargs
 }
 
 // authorContext returns ctx acting as c's author (the platform for a
@@ -303,6 +586,10 @@ func (db *DB) authorContext(ctx context.Context, c *taxsms.Campaign) (context.Co
 // expandChunk is how many ids of the audience's table one transaction of
 // an expansion covers.
 const expandChunk = 50_000
+
+// expandSkips is the most rows of a chunk left out as numbers already
+// queued that one statement names; a chunk with more is split.
+const expandSkips = 10_000
 
 // ExpandCampaign queues the messages of a sending campaign, a chunk of its
 // audience per transaction, each message keyed campaign/ID/c<contact>
@@ -325,26 +612,22 @@ func (db *DB) ExpandCampaign(ctx context.Context, id int64, rd Render) (queued i
 	if err != nil {
 		return 0, false, err
 	}
-	var maxQ string
-	switch c.Audience.Type {
-	case taxsms.AudienceStaff:
-		maxQ = "SELECT COALESCE(MAX(id), 0) FROM users"
-	case taxsms.AudienceList:
-		maxQ = "SELECT COALESCE(MAX(seq), 0) FROM recipient_list_entries WHERE list_id = " + strconv.FormatInt(c.Audience.ListID, 10)
-	default:
-		maxQ = "SELECT COALESCE(MAX(id), 0) FROM contacts"
-	}
-	var top int64
-	if err := db.db.QueryRowContext(ctx, maxQ).Scan(&top); err != nil {
+	top, err := db.audienceTop(ctx, c)
+	if err != nil {
 		return 0, false, err
 	}
-	for lo := cur.upto; ; lo += expandChunk {
+	x := &expansion{c: c, rd: rd}
+	for lo, size := cur.upto, int64(expandChunk); ; {
 		if err := ctx.Err(); err != nil {
 			return queued, false, err
 		}
-		hi := lo + expandChunk
+		hi := lo + size
 		last := hi >= top
-		n, ok, err := db.expandChunk(actx, c, rd, lo, hi, last)
+		n, ok, err := db.expandChunk(actx, x, lo, hi, last)
+		if errors.Is(err, errManySkips) && size > 1 {
+			size /= 2
+			continue
+		}
 		queued += n
 		if err != nil || !ok {
 			return queued, false, err
@@ -352,8 +635,24 @@ func (db *DB) ExpandCampaign(ctx context.Context, id int64, rd Render) (queued i
 		if last {
 			return queued, true, nil
 		}
+		lo, size = hi, expandChunk
 	}
 }
+
+// errManySkips is a chunk with more than expandSkips rows left out.
+var errManySkips = errors.New("too many numbers already queued in one chunk")
+
+// An expansion is one call of ExpandCampaign: the numbers its campaign
+// has queued, as of the audience expanded up to upto (-1: to be read).
+type expansion struct {
+	c       *taxsms.Campaign
+	rd      Render
+	upto    int64
+	numbers map[numberHash]struct{}
+}
+
+// A numberHash is a number's look-up hash (pii.HashSize bytes).
+type numberHash [pii.HashSize]byte
 
 func (db *DB) campaignWithCursor(ctx context.Context, id int64) (*taxsms.Campaign, campaignCursor, error) {
 	c, cur, err := scanCampaignCursor(db.db.QueryRowContext(ctx, db.rebind(campaignSelect()+" WHERE c.id = ?"), id))
@@ -365,8 +664,10 @@ func (db *DB) campaignWithCursor(ctx context.Context, id int64) (*taxsms.Campaig
 
 // expandChunk queues the recipients with rid in (lo, hi] in one
 // transaction, if the campaign is still sending and expanded up to lo;
-// ok is false otherwise. last marks the final chunk.
-func (db *DB) expandChunk(actx context.Context, c *taxsms.Campaign, rd Render, lo, hi int64, last bool) (n int, ok bool, err error) {
+// ok is false otherwise. last marks the final chunk. A number is queued
+// for the first of its rows (by rid, then rk) unless x has it already.
+func (db *DB) expandChunk(actx context.Context, x *expansion, lo, hi int64, last bool) (n int, ok bool, err error) {
+	c, rd := x.c, x.rd
 	ctx := auth.NewContext(actx, nil) // the transaction's writes are the platform's
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var state string
@@ -380,11 +681,22 @@ func (db *DB) expandChunk(actx context.Context, c *taxsms.Campaign, rd Render, l
 			return nil
 		}
 		ok = true
+		if x.numbers == nil || x.upto != lo {
+			if err := db.queuedNumbers(ctx, tx, x); err != nil {
+				return err
+			}
+		}
+		x.upto = -1 // until this chunk is in
 		rq, rargs, err := db.recipients(actx, tx, c, lo, hi)
 		if err != nil {
 			return err
 		}
-		text, targs := body(c, rd)
+		skip, want, err := db.firstRows(ctx, tx, x, rq, rargs)
+		if err != nil {
+			return err
+		}
+		text, targs := db.body(c, rd)
+		segs, sargs := db.segmentsExpr(c, rd)
 		status := taxsms.StatusQueued
 		if held != 0 {
 			status = taxsms.StatusHeld
@@ -392,23 +704,28 @@ func (db *DB) expandChunk(actx context.Context, c *taxsms.Campaign, rd Render, l
 		now := ms(db.Now())
 		q := "INSERT INTO messages (direction, kind, priority, mobile_enc, mobile_hash, mobile_mask, taxpayer_id, contact_id, user_id, " +
 			"office_id, author_id, campaign_id, body, coding, segments, status, idempotency_key, not_before, expires_at, created_at, updated_at) " +
-			"SELECT 'mt', ?, ?, x.enc, x.h, x.mask, x.tid, x.cid, x.uid, x.oid, ?, ?, x.body, '', " + segmentsExpr(rd, "x.body") +
-			", ?, ? || x.rk, 0, 0, ?, ? FROM (SELECT r.enc, r.h, r.mask, r.tid, r.cid, r.uid, r.oid, r.rk, " + text + " AS body, " +
-			"ROW_NUMBER() OVER (PARTITION BY r.h ORDER BY r.rid, r.rk) AS n FROM (" + rq + ") r " +
-			"LEFT JOIN offices o ON o.id = r.oid LEFT JOIN users a ON a.id = r.aid WHERE r.st = 'active' AND r.susp = 0) x " +
-			// The number looked up by its index: "+" keeps SQLite from
-			// scanning the campaign's messages for each one instead.
-			"WHERE x.n = 1 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.mobile_hash = x.h AND +m.campaign_id = ?) " +
-			"ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-		args := []any{string(c.Kind), int(c.Kind.DefaultPriority()), nullID(c.AuthorID), c.ID, string(status),
-			fmt.Sprintf("campaign/%d/", c.ID), now, now}
-		args = append(append(append(args, targs...), rargs...), c.ID)
-		res, err := tx.ExecContext(ctx, db.rebind(q), args...)
-		if err != nil {
-			return fmt.Errorf("expand campaign %d: %w", c.ID, err)
+			"SELECT 'mt', ?, ?, r.enc, r.h, r.mask, r.tid, r.cid, r.uid, r.oid, ?, ?, " + text + ", '', " + segs +
+			", ?, ? || r.rk, 0, 0, ?, ? FROM (" + rq + ") r WHERE r.st = 'active' AND r.susp = 0"
+		args := []any{string(c.Kind), int(c.Kind.DefaultPriority()), nullID(c.AuthorID), c.ID}
+		args = append(append(append(args, targs...), sargs...), string(status), fmt.Sprintf("campaign/%d/", c.ID), now, now)
+		args = append(args, rargs...)
+		if len(skip) > 0 {
+			if c.Audience.Type == taxsms.AudienceList {
+				q += " AND CAST(r.rid AS TEXT) || ':' || r.rk NOT IN (" + placeholders(len(skip)) + ")"
+			} else {
+				q += " AND r.rid NOT IN (" + placeholders(len(skip)) + ")"
+			}
+			args = append(args, skip...)
 		}
-		k, _ := res.RowsAffected()
-		n = int(k)
+		q += " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+		if want > 0 {
+			res, err := tx.ExecContext(ctx, db.rebind(q), args...)
+			if err != nil {
+				return fmt.Errorf("expand campaign %d: %w", c.ID, err)
+			}
+			k, _ := res.RowsAffected()
+			n = int(k)
+		}
 		if _, err := tx.ExecContext(ctx, db.rebind("UPDATE campaigns SET expanded_upto = ?, updated_at = ? WHERE id = ?"), hi, now, c.ID); err != nil {
 			return err
 		}
@@ -417,6 +734,10 @@ func (db *DB) expandChunk(actx context.Context, c *taxsms.Campaign, rd Render, l
 				fmt.Sprintf("campaign %d: %d messages %s", c.ID, n, status))); err != nil {
 				return err
 			}
+		}
+		if n == want {
+			// Every number taken is queued: x stands for the campaign up to hi.
+			x.upto = hi
 		}
 		if last {
 			var msgs, segs int
@@ -429,7 +750,98 @@ func (db *DB) expandChunk(actx context.Context, c *taxsms.Campaign, rd Render, l
 		}
 		return nil
 	})
+	if err != nil {
+		x.upto = -1
+	}
 	return n, ok, err
+}
+
+// queuedNumbers reads into x the numbers x's campaign has queued.
+func (db *DB) queuedNumbers(ctx context.Context, tx *sql.Tx, x *expansion) error {
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT mobile_hash FROM messages WHERE campaign_id = ?"), x.c.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	x.numbers = make(map[numberHash]struct{})
+	for rows.Next() {
+		var h sql.RawBytes
+		if err := rows.Scan(&h); err != nil {
+			return err
+		}
+		if len(h) != pii.HashSize {
+			return fmt.Errorf("campaign %d: a message's number hash of %d bytes", x.c.ID, len(h))
+		}
+		x.numbers[numberHash(h)] = struct{}{}
+	}
+	return rows.Err()
+}
+
+// firstRows reads the rows of a chunk (the recipients query rq) that
+// receive, in order of rid then rk, and takes each number for its first
+// row unless x has it already; it returns the other rows and how many it
+// took. A row is named by its rid where that is the row's alone (a
+// contact, a member of staff), else as "rid:rk" (a list's row, which
+// gives each contact of a taxpayer listed). It returns errManySkips past
+// expandSkips.
+func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string, args []any) (skip []any, took int, err error) {
+	list := x.c.Audience.Type == taxsms.AudienceList
+	rk := "NULL"
+	if list {
+		rk = "r.rk"
+	}
+	rows, err := tx.QueryContext(ctx, db.rebind("SELECT r.rid, "+rk+", r.h FROM ("+rq+") r WHERE r.st = 'active' AND r.susp = 0"), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("expand campaign %d: %w", x.c.ID, err)
+	}
+	defer rows.Close()
+	type row struct {
+		rid int64
+		rk  string
+		h   numberHash
+	}
+	var all []row
+	sorted := true
+	for rows.Next() {
+		var r row
+		var rk, h sql.RawBytes
+		if err := rows.Scan(&r.rid, &rk, &h); err != nil {
+			return nil, 0, err
+		}
+		if len(h) != pii.HashSize {
+			return nil, 0, fmt.Errorf("campaign %d: recipient %d: a number hash of %d bytes", x.c.ID, r.rid, len(h))
+		}
+		r.rk, r.h = string(rk), numberHash(h)
+		if k := len(all); k > 0 && (r.rid < all[k-1].rid || r.rid == all[k-1].rid && r.rk < all[k-1].rk) {
+			sorted = false
+		}
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if !sorted {
+		slices.SortFunc(all, func(a, b row) int {
+			if c := cmp.Compare(a.rid, b.rid); c != 0 {
+				return c
+			}
+			return strings.Compare(a.rk, b.rk)
+		})
+	}
+	for _, r := range all {
+		if _, ok := x.numbers[r.h]; !ok {
+			x.numbers[r.h] = struct{}{}
+			took++
+		} else if list {
+			skip = append(skip, strconv.FormatInt(r.rid, 10)+":"+r.rk)
+		} else {
+			skip = append(skip, r.rid)
+		}
+	}
+	if len(skip) > expandSkips {
+		return nil, 0, errManySkips
+	}
+	return skip, took, nil
 }
 
 // forUpdate locks the row read on PostgreSQL ("" on SQLite, whose

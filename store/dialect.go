@@ -50,11 +50,14 @@ type dialect struct {
 	tryLock string
 	// unlockAll releases the session's locks at once.
 	unlockAll string
+	// least is the function of the smaller of two values; position that
+	// of where a text is found in another (1 for its start, 0 if absent).
+	least, position string
 }
 
 var (
 	sqliteDialect = &dialect{
-		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3,
+		name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3, least: "MIN", position: "INSTR",
 		queries: loadQueries(sqliteRewrite),
 		rewrite: sqliteRewrite,
 		configure: func(db *sql.DB, memory bool) {
@@ -82,7 +85,7 @@ var (
 		},
 	}
 	postgresDialect = &dialect{
-		name: "postgres", driver: "pgx", goose: goose.DialectPostgres,
+		name: "postgres", driver: "pgx", goose: goose.DialectPostgres, least: "LEAST", position: "STRPOS",
 		xactLock: "SELECT pg_advisory_xact_lock($1)",
 		byIndex:  "SET LOCAL enable_seqscan = off",
 		// The lock's number is a hash of the schema and the name, so that

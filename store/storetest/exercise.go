@@ -41,6 +41,7 @@ func Exercise(t *testing.T, engine string) {
 	t.Run("Ticket", func(t *testing.T) { testTicket(t, open(t)); testTicketNumbers(t, open(t)) })
 	t.Run("ContentLists", func(t *testing.T) { testContentLists(t, open(t)) })
 	t.Run("Campaign", func(t *testing.T) { testCampaign(t, open(t)) })
+	t.Run("CampaignCount", func(t *testing.T) { testCampaignCount(t, open(t)) })
 	t.Run("Billing", func(t *testing.T) { exerciseBilling(t, engine, open) })
 	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 }
