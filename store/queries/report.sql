@@ -164,20 +164,20 @@ WHERE id IN ({{IDS}});
 -- deadline or paid after it) and is 0 on the others, so a taxpayer's reach
 -- is the largest of its obligations' (dates compare as the text the store
 -- writes, YYYY-MM-DD or ''). The look-ups read the covering index
--- messages_reminders (migration 00017).
+-- messages_reminders (migration 00018), which leaves out broadcasts.
 SELECT o.taxpayer_id, t.office_id, o.filing_due, o.filed_on, o.payment_due, o.paid_on, o.amount_due, o.amount_paid,
        CASE WHEN o.filing_due <> '' THEN
          (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
-          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'filing_reminder' AND m.idempotency_key LIKE ?)
+          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'filing_reminder' AND m.idempotency_key LIKE ? AND m.campaign_id IS NULL)
        ELSE 0 END
        + CASE WHEN o.filing_due <> '' AND (o.filed_on = '' OR o.filed_on > o.filing_due) THEN 3 *
          (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
-          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'overdue_filing' AND m.idempotency_key LIKE ?)
+          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'overdue_filing' AND m.idempotency_key LIKE ? AND m.campaign_id IS NULL)
        ELSE 0 END
        + CASE WHEN o.payment_due <> '' AND o.filed_on <> '' AND o.amount_due > 0
                    AND (o.amount_paid < o.amount_due OR o.paid_on > o.payment_due) THEN 9 *
          (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
-          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'unpaid_tax' AND m.idempotency_key LIKE ?)
+          FROM messages m WHERE m.taxpayer_id = o.taxpayer_id AND m.kind = 'unpaid_tax' AND m.idempotency_key LIKE ? AND m.campaign_id IS NULL)
        ELSE 0 END
 FROM obligations o JOIN taxpayers t ON t.id = o.taxpayer_id
 WHERE o.period = ? AND {{SCOPE}} AND {{SUBTREE}}
@@ -191,7 +191,7 @@ SELECT d.taxpayer_id, t.office_id, d.at, COALESCE(o.paid_on, ''), COALESCE(o.amo
        (SELECT COALESCE(MIN(s.at), 0) FROM deductions s WHERE s.taxpayer_id = d.taxpayer_id AND s.tax_type = d.tax_type
         AND s.period = d.period AND s.result = 'success' AND s.at >= d.at),
        (SELECT COALESCE(MAX(CASE WHEN m.status = 'delivered' THEN 2 WHEN m.status IN ('held', 'cancelled') THEN 0 ELSE 1 END), 0)
-        FROM messages m WHERE m.taxpayer_id = d.taxpayer_id AND m.kind = 'failed_deduction' AND m.idempotency_key LIKE ?)
+        FROM messages m WHERE m.taxpayer_id = d.taxpayer_id AND m.kind = 'failed_deduction' AND m.idempotency_key LIKE ? AND m.campaign_id IS NULL)
 FROM deductions d JOIN taxpayers t ON t.id = d.taxpayer_id
 LEFT JOIN obligations o ON o.taxpayer_id = d.taxpayer_id AND o.tax_type = d.tax_type AND o.period = d.period
 WHERE d.period = ? AND d.result = 'failed' AND {{SCOPE}} AND {{SUBTREE}}
