@@ -22,11 +22,8 @@ CREATE INDEX contacts_failing ON contacts (id) WHERE failures > 0;
 -- A period's obligations and deductions, for the effect of reminders.
 CREATE INDEX obligations_period ON obligations (period, taxpayer_id);
 CREATE INDEX deductions_period ON deductions (period, taxpayer_id) WHERE result = 'failed';
--- A taxpayer's messages of one kind (reminders).
-CREATE INDEX messages_taxpayer_kind ON messages (taxpayer_id, kind);
 
 -- +goose Down
-DROP INDEX messages_taxpayer_kind;
 DROP INDEX deductions_period;
 DROP INDEX obligations_period;
 DROP INDEX contacts_failing;
