@@ -402,8 +402,9 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 }
 
 // tallyShared reads the rows of c's audience that receive and whose
-// number could be shared: stored more than once among contacts (or
-// staff); for a list, which may name a taxpayer twice, every row.
+// number could be shared: stored more than once among contacts (kept in
+// shared_numbers) or staff; for a list, which may name a taxpayer twice,
+// every row.
 func (db *DB) tallyShared(ctx context.Context, c *taxsms.Campaign, rd Render) (*tally, error) {
 	rq, args, err := db.recipients(ctx, db.db, c, 0, 0)
 	if err != nil {
@@ -413,7 +414,7 @@ func (db *DB) tallyShared(ctx context.Context, c *taxsms.Campaign, rd Render) (*
 	shared := ""
 	switch c.Audience.Type {
 	case taxsms.AudienceTaxpayers:
-		shared = " AND r.h IN (SELECT mobile_hash FROM contacts GROUP BY mobile_hash HAVING COUNT(*) > 1)"
+		shared = " AND r.h IN (SELECT mobile_hash FROM shared_numbers)"
 	case taxsms.AudienceStaff:
 		shared = " AND r.h IN (SELECT mobile_hash FROM users WHERE mobile_hash IS NOT NULL GROUP BY mobile_hash HAVING COUNT(*) > 1)"
 	}

@@ -108,6 +108,49 @@ func testCampaignCount(t *testing.T, db *store.DB) {
 		}
 	}
 
+	// Numbers stop and start being shared as contacts change: the count
+	// follows (SQLite keeps the shared numbers as contacts are written).
+	t.Run("NumbersChanged", func(t *testing.T) {
+		count := func(t *testing.T, wantDup int) {
+			t.Helper()
+			c := &taxsms.Campaign{OfficeID: root.ID, Kind: taxsms.KindSpecial, Title: "变更", Template: "请及时申报。",
+				Audience: taxsms.Audience{Type: taxsms.AudienceTaxpayers, Subtree: root.ID}}
+			must(t, db.CreateCampaign(ctx, c))
+			r := rd
+			r.Segments = 1
+			n, err := db.CountAudience(ctx, c.ID, r)
+			must(t, err)
+			_, err = db.MoveCampaign(ctx, c.ID, store.CampaignMove{From: []taxsms.CampaignState{taxsms.CampaignDraft},
+				To: taxsms.CampaignSending, Started: true, Detail: "test"})
+			must(t, err)
+			q, _, err := db.ExpandCampaign(ctx, c.ID, r)
+			must(t, err)
+			if n.Duplicates != wantDup || q != n.Recipients {
+				t.Errorf("counted %d recipients, %d duplicates; queued %d; want %d duplicates", n.Recipients, n.Duplicates, q, wantDup)
+			}
+		}
+		setMobile := func(tp *taxsms.Taxpayer, role taxsms.ContactRole, m string) {
+			cs, err := db.ListContacts(ctx, tp.ID)
+			must(t, err)
+			for _, c := range cs {
+				if c.Role == role {
+					c.Mobile = m
+					must(t, db.UpdateContact(ctx, c))
+				}
+			}
+		}
+		// 13712345678, held by every taxpayer's second contact, kept by
+		// the last one's alone (opted out); 18600000001 still twice.
+		for i, tp := range tps[:5] {
+			setMobile(tp, taxsms.ContactRoles[1], fmt.Sprintf("135700000%02d", i))
+		}
+		count(t, 1)
+		setMobile(tps[2], taxsms.ContactRoles[0], "13900000003") // the fourth taxpayer's first
+		count(t, 2)
+		setMobile(tps[2], taxsms.ContactRoles[0], "13900000002")
+		count(t, 1)
+	})
+
 	t.Run("SubtreeOutOfScope", func(t *testing.T) {
 		admin := &taxsms.User{Login: "shinan.admin", Name: "李强", OfficeID: b1.ID, Role: taxsms.RoleBranchAdmin}
 		must(t, db.CreateUser(ctx, admin))
