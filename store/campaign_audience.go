@@ -381,9 +381,14 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 	active := sql.RawBytes(taxsms.ServiceActive)
 	for rows.Next() {
 		var st, prefix sql.RawBytes
-		var susp, chars int
-		if err := rows.Scan(&st, &susp, &prefix, &chars); err != nil {
+		var rsusp, rchars any // int64: database/sql would format and parse an int again
+		if err := rows.Scan(&st, &rsusp, &prefix, &rchars); err != nil {
 			return nil, err
+		}
+		susp, ok1 := rsusp.(int64)
+		chars, ok2 := rchars.(int64)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("count audience: %T, %T where integers were expected", rsusp, rchars)
 		}
 		if st == nil {
 			st = active
@@ -396,7 +401,7 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 			t.groups[string(key)] = g
 		}
 		g.n++
-		g.segments += textSegments(rd, chars)
+		g.segments += textSegments(rd, int(chars))
 	}
 	return t, rows.Err()
 }
@@ -802,12 +807,17 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 		h   numberHash
 	}
 	var all []row
-	sorted := true
+	sorted, ok := true, false
 	for rows.Next() {
 		var r row
+		var rid any // int64: database/sql would format and parse an int64 again
 		var rk, h sql.RawBytes
-		if err := rows.Scan(&r.rid, &rk, &h); err != nil {
+		if err := rows.Scan(&rid, &rk, &h); err != nil {
 			return nil, 0, err
+		}
+		r.rid, ok = rid.(int64)
+		if !ok {
+			return nil, 0, fmt.Errorf("campaign %d: a recipient's key of type %T", x.c.ID, rid)
 		}
 		if len(h) != pii.HashSize {
 			return nil, 0, fmt.Errorf("campaign %d: recipient %d: a number hash of %d bytes", x.c.ID, r.rid, len(h))

@@ -80,7 +80,10 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 	// automatic_index(0): SQLite would otherwise build a transient index over
 	// a whole table for a join it cannot estimate (the multi-row VALUES of the
 	// batched receipts), once per statement; every query here has the index
-	// it needs.
+	// it needs. mmap_size: a file's first 2 GB are read through memory
+	// rather than a read call a page (a count reads every contact of a
+	// city); an I/O error on the disk then stops the process rather than
+	// failing one query.
 	case dsn == ":memory:":
 		d = sqliteDialect
 		src = fmt.Sprintf("file:taxsms-mem-%d?mode=memory&cache=shared&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=automatic_index(0)&_txlock=immediate", memorySeq.Add(1))
@@ -95,7 +98,7 @@ func Open(ctx context.Context, dsn string, box *pii.Box) (*DB, error) {
 			}
 		}
 		d = sqliteDialect
-		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=automatic_index(0)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(100000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+		src = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=automatic_index(0)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(100000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_pragma=mmap_size(2147418112)&_txlock=immediate"
 	default:
 		return nil, taxsms.Errorf(taxsms.EINVALID, "database: %q is neither sqlite:PATH, :memory: nor postgres://…", redactDSN(dsn))
 	}
