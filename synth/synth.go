@@ -11,7 +11,8 @@
 //
 // Identifiers (unified social credit codes, resident ids, old 15-character
 // numbers) pass taxsms.ValidateIdentifier and are unique; mobile numbers pass
-// taxsms.NormalizeMobile and are unique across staff and contacts. Names,
+// taxsms.NormalizeMobile and are unique across staff and contacts, but for
+// the bookkeeping agencies' (Config.Agencies). Names,
 // addresses and phone numbers are made up; any resemblance to a real
 // enterprise or person is chance. Known limits: at most 4 contacts per
 // taxpayer (one per role) and at most 10,000,000 taxpayers.
@@ -41,6 +42,11 @@ type Config struct {
 	Taxpayers   int    // number of taxpayers, 0 to MaxTaxpayers
 	ContactsPer int    // contacts per taxpayer, 0 to 4; 0 means 2
 	NoContacts  bool   // write an empty contacts file (header only)
+	// Agencies, if not zero, is how many bookkeeping agencies keep the
+	// books of small taxpayers: about a fifth of the tax clerks (办税人员)
+	// are an agency's, and hold its number, which many contacts then
+	// share.
+	Agencies int
 
 	// Period, if set, adds the tax data of that period. Every taxpayer not
 	// cancelled has an obligation for each of its tax types filed by such
@@ -97,6 +103,9 @@ func Write(dir string, cfg Config) (Files, error) {
 	}
 	if cfg.ContactsPer < 0 || cfg.ContactsPer > len(taxsms.ContactRoles) {
 		return Files{}, fmt.Errorf("synth: contacts per taxpayer %d: want 1 to %d", cfg.ContactsPer, len(taxsms.ContactRoles))
+	}
+	if cfg.Agencies < 0 {
+		return Files{}, fmt.Errorf("synth: agencies %d: want 0 or more", cfg.Agencies)
 	}
 	if cfg.Period != "" && !cfg.Period.Valid() {
 		return Files{}, fmt.Errorf("synth: period %q: want 2026-11, 2026Q3 or 2025", cfg.Period)
@@ -246,12 +255,13 @@ type staff struct {
 
 // gen holds the state of one generation.
 type gen struct {
-	cfg    Config
-	rng    *rand.Rand
-	staff  []staff
-	ops    [][]staff // operators per district
-	mobile int       // next mobile number index
-	tax    *taxWriter
+	cfg      Config
+	rng      *rand.Rand
+	staff    []staff
+	ops      [][]staff // operators per district
+	mobile   int       // next mobile number index
+	agencies []string  // the agencies' numbers
+	tax      *taxWriter
 }
 
 func newGen(cfg Config) *gen {
@@ -375,6 +385,20 @@ func (g *gen) brand() string {
 		b = brandChars[g.rng.IntN(len(brandChars))]
 	}
 	return string([]rune{a, b})
+}
+
+// contactMobile returns the number of a contact of the role: an agency's
+// for about a fifth of the tax clerks when there are agencies, else a
+// new one.
+func (g *gen) contactMobile(role string) string {
+	if g.cfg.Agencies == 0 || role != "办税人员" || g.rng.IntN(5) != 0 {
+		return g.nextMobile()
+	}
+	k := g.rng.IntN(g.cfg.Agencies)
+	for len(g.agencies) <= k {
+		g.agencies = append(g.agencies, g.nextMobile())
+	}
+	return g.agencies[k]
 }
 
 // Mobile prefixes used: every one is in taxsms.DefaultPrefixes.
@@ -541,7 +565,7 @@ func (g *gen) taxpayers(tw, cw *csv.Writer) error {
 			case g.rng.IntN(100) == 0:
 				svc = "待开通"
 			}
-			crec[0], crec[1], crec[2], crec[3], crec[4] = id, role, g.person(), g.nextMobile(), svc
+			crec[0], crec[1], crec[2], crec[3], crec[4] = id, role, g.person(), g.contactMobile(role), svc
 			if err := cw.Write(crec); err != nil {
 				return err
 			}

@@ -112,6 +112,39 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// With agencies, about a fifth of the tax clerks share an agency's
+// number, which no other role and no member of staff holds.
+func TestWrite_Agencies(t *testing.T) {
+	fs, err := synth.Write(t.TempDir(), synth.Config{Seed: 1, Taxpayers: 5000, ContactsPer: 3, Agencies: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	holders := make(map[string][]string) // number: roles
+	for _, u := range readCSV(t, fs.Users, synth.UserHeader) {
+		holders[u[5]] = append(holders[u[5]], "staff")
+	}
+	for _, c := range readCSV(t, fs.Contacts, synth.ContactHeader) {
+		holders[c[3]] = append(holders[c[3]], c[1])
+	}
+	agencies, shared := 0, 0
+	for m, roles := range holders {
+		if len(roles) == 1 {
+			continue
+		}
+		agencies++
+		shared += len(roles)
+		for _, r := range roles {
+			if r != "办税人员" {
+				t.Errorf("%s: held by %q", m, roles)
+				break
+			}
+		}
+	}
+	if agencies < 40 || agencies > 50 || shared < 800 || shared > 1200 {
+		t.Errorf("%d numbers shared by %d clerks, want about 50 by about 1,000", agencies, shared)
+	}
+}
+
 func TestWrite_Deterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	cfg := synth.Config{Seed: 42, Taxpayers: 500}
@@ -141,7 +174,7 @@ func TestWrite_Deterministic(t *testing.T) {
 }
 
 func TestWrite_BadConfig(t *testing.T) {
-	for _, cfg := range []synth.Config{{Taxpayers: -1}, {ContactsPer: 5}, {Taxpayers: synth.MaxTaxpayers + 1}} {
+	for _, cfg := range []synth.Config{{Taxpayers: -1}, {ContactsPer: 5}, {Taxpayers: synth.MaxTaxpayers + 1}, {Agencies: -1}} {
 		if _, err := synth.Write(t.TempDir(), cfg); err == nil {
 			t.Errorf("Write(%+v) = nil error, want one", cfg)
 		}

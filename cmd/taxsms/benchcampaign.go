@@ -40,6 +40,7 @@ func runBenchCampaign(ctx context.Context, args, environ []string, stdout, stder
 	fs := flag.NewFlagSet("bench campaign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("taxpayers", 1_000_000, "taxpayers of the synthetic city, 2 contacts each")
+	agencies := fs.Int("agencies", -1, "bookkeeping agencies whose number about a fifth of the tax clerks share (default: one for each 100 taxpayers)")
 	db := fs.String("db", "", "database: postgres://… (run in a fresh schema, dropped after) or sqlite:PATH; default a SQLite file in a temporary directory")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: taxsms bench campaign [flags]\n\nImports a synthetic city, then counts a broadcast to every taxpayer's contacts (exact:\nduplicates removed, opted-out and cancelled contacts excluded) and expands it into the\noutbox. Prints progress, then one JSON line.\n\n")
@@ -72,7 +73,10 @@ func runBenchCampaign(ctx context.Context, args, environ []string, stdout, stder
 	res := CampaignResult{Bench: "campaign", Engine: m.DB.Engine(), Taxpayers: *n, Contacts: 2 * *n}
 
 	start := time.Now()
-	files, err := synth.Write(filepath.Join(dir, "city"), synth.Config{Seed: 12366, Taxpayers: *n, ContactsPer: 2,
+	if *agencies < 0 {
+		*agencies = *n / 100
+	}
+	files, err := synth.Write(filepath.Join(dir, "city"), synth.Config{Seed: 12366, Taxpayers: *n, ContactsPer: 2, Agencies: *agencies,
 		Period: "2026-11", FilingDue: taxsms.Date{Year: 2026, Month: 12, Day: 15}})
 	if err != nil {
 		return err
