@@ -807,7 +807,7 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 		h   numberHash
 	}
 	var all []row
-	sorted, ok := true, false
+	sorted := true
 	for rows.Next() {
 		var r row
 		var rid any // int64: database/sql would format and parse an int64 again
@@ -815,8 +815,8 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 		if err := rows.Scan(&rid, &rk, &h); err != nil {
 			return nil, 0, err
 		}
-		r.rid, ok = rid.(int64)
-		if !ok {
+		var ok bool
+		if r.rid, ok = rid.(int64); !ok {
 			return nil, 0, fmt.Errorf("campaign %d: a recipient's key of type %T", x.c.ID, rid)
 		}
 		if len(h) != pii.HashSize {
