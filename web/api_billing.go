@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"taxsms"
 	"taxsms/billing"
+	"taxsms/store"
 )
 
 // tariffView is a tariff as the API shows it. Prices are yuan with three
@@ -84,6 +86,80 @@ func (s *Server) handleCreateTariff(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, viewTariff(t))
 }
 
+// tariffPatch is the body of PATCH /api/v1/tariffs/{id}: the last day of
+// the tariff's validity, the one change a tariff takes (a new price is a
+// new tariff from a later day).
+type tariffPatch struct {
+	ValidTo string `json:"valid_to"`
+}
+
+// handleEndTariff serves PATCH /api/v1/tariffs/{id}: the tariff ends on
+// valid_to (a city administrator's, with manage_settings). An end that
+// would reprice a day of a closed month, or make the tariff overlap
+// another, is 409.
+func (s *Server) handleEndTariff(w http.ResponseWriter, r *http.Request) {
+	t, err := s.pathTariff(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in tariffPatch
+	if err := decodeBody(w, r, maxSmallBody, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	end, err := taxsms.ParseDate(in.ValidTo)
+	if err != nil || end.IsZero() {
+		s.error(w, r, taxsms.Invalid("valid_to", "%q is not a date (want YYYY-MM-DD)", in.ValidTo))
+		return
+	}
+	t.ValidTo = end
+	if err := s.DB.SetTariff(r.Context(), t); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewTariff(t))
+}
+
+// handleDeleteTariff serves DELETE /api/v1/tariffs/{id}: removes a tariff
+// entered in error (204). One that prices a day of a closed month is 409:
+// end it instead.
+func (s *Server) handleDeleteTariff(w http.ResponseWriter, r *http.Request) {
+	t, err := s.pathTariff(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.DB.DeleteTariff(r.Context(), t.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// pathTariff returns the tariff the request's path names, or ENOTFOUND.
+func (s *Server) pathTariff(r *http.Request) (*taxsms.Tariff, error) {
+	id, err := pathID(r, "tariff")
+	if err != nil {
+		return nil, err
+	}
+	return findTariff(r.Context(), s.DB, id)
+}
+
+// findTariff returns the tariff id, or ENOTFOUND.
+func findTariff(ctx context.Context, db *store.DB, id int64) (*taxsms.Tariff, error) {
+	ts, err := db.ListTariffs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return nil, taxsms.Errorf(taxsms.ENOTFOUND, "tariff %d not found", id)
+}
+
 // statementView is a monthly statement as the API shows it. Amounts are
 // yuan with three decimals, as text.
 type statementView struct {
@@ -153,14 +229,50 @@ func (s *Server) handleStatement(w http.ResponseWriter, r *http.Request) {
 		}
 	} else if a := actorOf(ctx); a != nil {
 		office = a.OfficeID
-	} else {
-		roots, err := s.DB.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1})
-		if err != nil || len(roots) == 0 {
-			s.error(w, r, taxsms.Invalid("office", "required: no office exists"))
-			return
-		}
-		office = roots[0].ID
+	} else if office, err = s.rootOffice(ctx); err != nil {
+		s.error(w, r, err)
+		return
 	}
+	s.writeStatement(w, r, m, office)
+}
+
+// handleCloseMonth serves POST /api/v1/statements/{month}/close: closes the
+// month for the whole city (a city administrator's, with manage_settings)
+// and returns the city's statement, now frozen. A month not over, already
+// closed, or with segments no tariff prices is 409.
+func (s *Server) handleCloseMonth(w http.ResponseWriter, r *http.Request) {
+	m, err := taxsms.ParseMonth(r.PathValue("month"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.DB.CloseMonth(r.Context(), m); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	root, err := s.rootOffice(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeStatement(w, r, m, root)
+}
+
+// rootOffice returns the id of the city's office.
+func (s *Server) rootOffice(ctx context.Context) (int64, error) {
+	roots, err := s.DB.ListOffices(ctx, taxsms.OfficeFilter{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	if len(roots) == 0 {
+		return 0, taxsms.Invalid("office", "required: no office exists")
+	}
+	return roots[0].ID, nil
+}
+
+// writeStatement writes the statement of month m for the office subtree.
+func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, m taxsms.Month, office int64) {
+	ctx := r.Context()
 	st, err := s.DB.Statement(ctx, m, office)
 	if err != nil {
 		s.error(w, r, err)

@@ -84,11 +84,14 @@ func (s *Server) apiRoutes() []apiRoute {
 		{Pattern: "GET /api/v1/deductions/{reference}", Data: tp, Handler: s.handleGetDeduction},
 		{Pattern: "POST /api/v1/invoices", Data: tp, Write: true, Handler: s.handlePostInvoices},
 
-		// Billing: statements within the caller's billing scope; tariffs
-		// added by a city administrator.
+		// Billing: statements within the caller's billing scope; months
+		// closed and tariffs changed by a city administrator.
 		{Pattern: "GET /api/v1/statements", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleStatement},
+		{Pattern: "POST /api/v1/statements/{month}/close", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleCloseMonth},
 		{Pattern: "GET /api/v1/tariffs", Data: auth.DataBilling, Perm: auth.PermViewBilling, Handler: s.handleListTariffs},
 		{Pattern: "POST /api/v1/tariffs", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleCreateTariff},
+		{Pattern: "PATCH /api/v1/tariffs/{id}", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleEndTariff},
+		{Pattern: "DELETE /api/v1/tariffs/{id}", Data: auth.DataBilling, Write: true, Perm: auth.PermManageSettings, Handler: s.handleDeleteTariff},
 
 		// Service reports, within the caller's scope of their data.
 		{Pattern: "GET /api/v1/reports/coverage", Data: tp, Handler: s.handleReportCoverage},
@@ -116,7 +119,7 @@ func (s *Server) registerAPI(mux *http.ServeMux, authn authenticator) {
 	}
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		var takes []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
 			if _, p := mux.Handler(probe); p != "/api/v1/" && p != "" {
 				takes = append(takes, m)

@@ -290,28 +290,19 @@ func (c *Console) handleTariffNew(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
-// findTariff returns the tariff of r's path, or ENOTFOUND.
-func (c *Console) findTariff(r *Request) (*taxsms.Tariff, error) {
+// pathTariff returns the tariff of r's path, or ENOTFOUND.
+func (c *Console) pathTariff(r *Request) (*taxsms.Tariff, error) {
 	id, err := r.pathID()
 	if err != nil {
 		return nil, err
 	}
-	ts, err := c.DB.ListTariffs(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range ts {
-		if t.ID == id {
-			return t, nil
-		}
-	}
-	return nil, taxsms.Errorf(taxsms.ENOTFOUND, "No such tariff.")
+	return findTariff(r.Context(), c.DB, id)
 }
 
 // handleTariffEnd serves POST /billing/tariffs/{id}/end: the tariff's
 // last day becomes "valid_to".
 func (c *Console) handleTariffEnd(w http.ResponseWriter, r *Request) error {
-	t, err := c.findTariff(r)
+	t, err := c.pathTariff(r)
 	if err != nil {
 		return err
 	}
@@ -337,7 +328,7 @@ func (c *Console) handleTariffEnd(w http.ResponseWriter, r *Request) error {
 // handleTariffDelete serves POST /billing/tariffs/{id}/delete: removes a
 // tariff entered in error, once "confirm" is ticked.
 func (c *Console) handleTariffDelete(w http.ResponseWriter, r *Request) error {
-	t, err := c.findTariff(r)
+	t, err := c.pathTariff(r)
 	if err != nil {
 		return err
 	}

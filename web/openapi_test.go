@@ -207,7 +207,9 @@ func TestOpenAPI_Responses(t *testing.T) {
 		var status, file string
 		var want *schema
 		for code, r := range o.Responses {
-			if code[0] == '2' {
+			if code == "204" {
+				status = code // no content
+			} else if code[0] == '2' {
 				status, want = code, r.Content["application/json"].Schema
 				for ct := range r.Content {
 					if ct != "application/json" {
@@ -216,13 +218,19 @@ func TestOpenAPI_Responses(t *testing.T) {
 				}
 			}
 		}
-		if want == nil && file == "" {
+		if want == nil && file == "" && status != "204" {
 			t.Errorf("%s documents no JSON success answer", op)
 			continue
 		}
 		reqPath, body := path, ""
 		if step, ok := steps[op]; ok {
 			reqPath, body = step.req(0)
+		}
+		if status == "204" {
+			if code, b := f.do("city", method, reqPath, body); code != 204 || len(b) != 0 {
+				t.Errorf("%s %s = %d %q, want 204 and no body", method, reqPath, code, b)
+			}
+			continue
 		}
 		if op == "POST /api/v1/contacts/{id}/activate" { // the contact is active: cancel it first
 			f.do("city", "POST", fmt.Sprintf("/api/v1/contacts/%d/cancel", f.contactA.ID), "{}")
