@@ -505,6 +505,9 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 	if err != nil || lo == 0 {
 		return nil, err
 	}
+	if db.d.sortsGroups {
+		return db.receptionRows(ctx, subtree, lo, hi, from, to)
+	}
 	q, args, err := db.reportQuery(ctx, "ReportReception", auth.DataMessages, subtree)
 	if err != nil {
 		return nil, err
@@ -516,22 +519,81 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 	defer rows.Close()
 	var out []ReceptionCount
 	for rows.Next() {
-		var r ReceptionCount
 		var key string
-		if err := rows.Scan(&key, &r.Messages, &r.Segments); err != nil {
+		var messages, segments int
+		if err := rows.Scan(&key, &messages, &segments); err != nil {
 			return nil, err
 		}
-		f := strings.SplitN(key, "|", 4)
-		if len(f) != 4 {
-			return nil, fmt.Errorf("reception: bad group %q", key)
+		r, err := receptionCount(key, messages, segments)
+		if err != nil {
+			return nil, err
 		}
-		if r.OfficeID, err = strconv.ParseInt(f[0], 10, 64); err != nil {
-			return nil, fmt.Errorf("reception: bad group %q: %w", key, err)
-		}
-		r.Kind, r.Carrier, r.Status = taxsms.Kind(f[1]), taxsms.Carrier(f[2]), taxsms.Status(f[3])
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// receptionRows is Reception where the database groups by sorting: the
+// messages of the range are read and summed here.
+func (db *DB) receptionRows(ctx context.Context, subtree, lo, hi int64, from, to time.Time) ([]ReceptionCount, error) {
+	q, args, err := db.reportQuery(ctx, "ReportReceptionRows", auth.DataMessages, subtree)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sums := make(map[string]*[2]int) // by key, as ReportReception writes it: messages, segments
+	var key []byte
+	for rows.Next() {
+		var office, segments any // int64: database/sql would format and parse an int again
+		var kind, carrier, status sql.RawBytes
+		if err := rows.Scan(&office, &kind, &carrier, &status, &segments); err != nil {
+			return nil, err
+		}
+		oid, _ := office.(int64) // NULL: no office
+		n, ok := segments.(int64)
+		if !ok {
+			return nil, fmt.Errorf("reception: segments of type %T", segments)
+		}
+		key = append(append(append(append(append(append(strconv.AppendInt(key[:0], oid, 10), '|'), kind...), '|'), carrier...), '|'), status...)
+		sum := sums[string(key)]
+		if sum == nil {
+			sum = new([2]int)
+			sums[string(key)] = sum
+		}
+		sum[0]++
+		sum[1] += int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]ReceptionCount, 0, len(sums))
+	for k, sum := range sums {
+		r, err := receptionCount(k, sum[0], sum[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// receptionCount returns the count of a group keyed office|kind|carrier|status.
+func receptionCount(key string, messages, segments int) (ReceptionCount, error) {
+	r := ReceptionCount{Messages: messages, Segments: segments}
+	f := strings.SplitN(key, "|", 4)
+	if len(f) != 4 {
+		return r, fmt.Errorf("reception: bad group %q", key)
+	}
+	var err error
+	if r.OfficeID, err = strconv.ParseInt(f[0], 10, 64); err != nil {
+		return r, fmt.Errorf("reception: bad group %q: %w", key, err)
+	}
+	r.Kind, r.Carrier, r.Status = taxsms.Kind(f[1]), taxsms.Carrier(f[2]), taxsms.Status(f[3])
+	return r, nil
 }
 
 // DayDelivery counts the MT messages created on one day by outcome.
