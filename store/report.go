@@ -508,11 +508,7 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 	if db.d.sortsGroups {
 		return db.receptionRows(ctx, subtree, lo, hi, from, to)
 	}
-	q, args, err := db.reportQuery(ctx, "ReportReception", auth.DataMessages, subtree)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
+	rows, err := db.rangeReport(ctx, "ReportReception", subtree, lo, hi, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -536,11 +532,7 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 // receptionRows is Reception where the database groups by sorting: the
 // messages of the range are read and summed here.
 func (db *DB) receptionRows(ctx context.Context, subtree, lo, hi int64, from, to time.Time) ([]ReceptionCount, error) {
-	q, args, err := db.reportQuery(ctx, "ReportReceptionRows", auth.DataMessages, subtree)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
+	rows, err := db.rangeReport(ctx, "ReportReceptionRows", subtree, lo, hi, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -579,6 +571,16 @@ func (db *DB) receptionRows(ctx context.Context, subtree, lo, hi int64, from, to
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// rangeReport runs the report query name over the messages with ids in
+// [lo, hi) created from from to to, in the actor's scope and subtree.
+func (db *DB) rangeReport(ctx context.Context, name string, subtree, lo, hi int64, from, to time.Time) (*sql.Rows, error) {
+	q, args, err := db.reportQuery(ctx, name, auth.DataMessages, subtree)
+	if err != nil {
+		return nil, err
+	}
+	return db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
 }
 
 // receptionCount returns the count of a group keyed office|kind|carrier|status.

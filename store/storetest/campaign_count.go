@@ -61,18 +61,11 @@ func testCampaignCount(t *testing.T, db *store.DB) {
 		} {
 			t.Run(fmt.Sprintf("%s/%s%d", tmpl, a.Type, a.Subtree+a.ListID), func(t *testing.T) {
 				c := &taxsms.Campaign{OfficeID: b1.ID, Kind: taxsms.KindSpecial, Title: "核对", Template: tmpl, Audience: a}
-				must(t, db.CreateCampaign(ctx, c))
 				r := rd
 				if !strings.Contains(tmpl, "{") {
 					r.Segments = 1
 				}
-				n, err := db.CountAudience(ctx, c.ID, r)
-				must(t, err)
-				_, err = db.MoveCampaign(ctx, c.ID, store.CampaignMove{From: []taxsms.CampaignState{taxsms.CampaignDraft},
-					To: taxsms.CampaignSending, Started: true, Detail: "test"})
-				must(t, err)
-				q, done, err := db.ExpandCampaign(ctx, c.ID, r)
-				must(t, err)
+				n, q, done := countAndExpand(t, db, c, r)
 				got, err := db.FindCampaign(ctx, c.ID)
 				must(t, err)
 				if !done || q != n.Recipients || got.Recipients != n.Recipients || got.Segments != n.Segments {
@@ -115,16 +108,9 @@ func testCampaignCount(t *testing.T, db *store.DB) {
 			t.Helper()
 			c := &taxsms.Campaign{OfficeID: root.ID, Kind: taxsms.KindSpecial, Title: "变更", Template: "请及时申报。",
 				Audience: taxsms.Audience{Type: taxsms.AudienceTaxpayers, Subtree: root.ID}}
-			must(t, db.CreateCampaign(ctx, c))
 			r := rd
 			r.Segments = 1
-			n, err := db.CountAudience(ctx, c.ID, r)
-			must(t, err)
-			_, err = db.MoveCampaign(ctx, c.ID, store.CampaignMove{From: []taxsms.CampaignState{taxsms.CampaignDraft},
-				To: taxsms.CampaignSending, Started: true, Detail: "test"})
-			must(t, err)
-			q, _, err := db.ExpandCampaign(ctx, c.ID, r)
-			must(t, err)
+			n, q, _ := countAndExpand(t, db, c, r)
 			if n.Duplicates != wantDup || q != n.Recipients {
 				t.Errorf("counted %d recipients, %d duplicates; queued %d; want %d duplicates", n.Recipients, n.Duplicates, q, wantDup)
 			}
@@ -166,4 +152,21 @@ func testCampaignCount(t *testing.T, db *store.DB) {
 		c.Audience.Subtree = b2.ID
 		wantCode(t, db.UpdateCampaign(actx, c), taxsms.ENOTFOUND, "audience.subtree")
 	})
+}
+
+// countAndExpand stores c, counts its audience, starts it and expands it
+// in one call: the count, and how many the expansion queued and whether
+// it is done.
+func countAndExpand(t *testing.T, db *store.DB, c *taxsms.Campaign, r store.Render) (*taxsms.AudienceCount, int, bool) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, db.CreateCampaign(ctx, c))
+	n, err := db.CountAudience(ctx, c.ID, r)
+	must(t, err)
+	_, err = db.MoveCampaign(ctx, c.ID, store.CampaignMove{From: []taxsms.CampaignState{taxsms.CampaignDraft},
+		To: taxsms.CampaignSending, Started: true, Detail: "test"})
+	must(t, err)
+	q, done, err := db.ExpandCampaign(ctx, c.ID, r)
+	must(t, err)
+	return n, q, done
 }
