@@ -381,14 +381,9 @@ func (db *DB) tallyAudience(ctx context.Context, c *taxsms.Campaign, rd Render, 
 	active := sql.RawBytes(taxsms.ServiceActive)
 	for rows.Next() {
 		var st, prefix sql.RawBytes
-		var rsusp, rchars any // int64: database/sql would format and parse an int again
-		if err := rows.Scan(&st, &rsusp, &prefix, &rchars); err != nil {
+		var susp, chars int64 // as the driver gives them: into an int, database/sql would format and parse them
+		if err := rows.Scan(&st, &susp, &prefix, &chars); err != nil {
 			return nil, err
-		}
-		susp, ok1 := rsusp.(int64)
-		chars, ok2 := rchars.(int64)
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("count audience: %T, %T where integers were expected", rsusp, rchars)
 		}
 		if st == nil {
 			st = active
@@ -810,14 +805,9 @@ func (db *DB) firstRows(ctx context.Context, tx *sql.Tx, x *expansion, rq string
 	sorted := true
 	for rows.Next() {
 		var r row
-		var rid any // int64: database/sql would format and parse an int64 again
 		var rk, h sql.RawBytes
-		if err := rows.Scan(&rid, &rk, &h); err != nil {
+		if err := rows.Scan(&r.rid, &rk, &h); err != nil {
 			return nil, 0, err
-		}
-		var ok bool
-		if r.rid, ok = rid.(int64); !ok {
-			return nil, 0, fmt.Errorf("campaign %d: a recipient's key of type %T", x.c.ID, rid)
 		}
 		if len(h) != pii.HashSize {
 			return nil, 0, fmt.Errorf("campaign %d: recipient %d: a number hash of %d bytes", x.c.ID, r.rid, len(h))

@@ -515,15 +515,19 @@ func (db *DB) Reception(ctx context.Context, subtree int64, from, to time.Time) 
 	defer rows.Close()
 	var out []ReceptionCount
 	for rows.Next() {
+		var r ReceptionCount
 		var key string
-		var messages, segments int
-		if err := rows.Scan(&key, &messages, &segments); err != nil {
+		if err := rows.Scan(&key, &r.Messages, &r.Segments); err != nil {
 			return nil, err
 		}
-		r, err := receptionCount(key, messages, segments)
-		if err != nil {
-			return nil, err
+		f := strings.SplitN(key, "|", 4)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("reception: bad group %q", key)
 		}
+		if r.OfficeID, err = strconv.ParseInt(f[0], 10, 64); err != nil {
+			return nil, fmt.Errorf("reception: bad group %q: %w", key, err)
+		}
+		r.Kind, r.Carrier, r.Status = taxsms.Kind(f[1]), taxsms.Carrier(f[2]), taxsms.Status(f[3])
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -537,38 +541,30 @@ func (db *DB) receptionRows(ctx context.Context, subtree, lo, hi int64, from, to
 		return nil, err
 	}
 	defer rows.Close()
-	sums := make(map[string]*[2]int) // by key, as ReportReception writes it: messages, segments
+	groups := make(map[string]*ReceptionCount) // by office, kind, carrier and status, 0-separated
 	var key []byte
 	for rows.Next() {
-		var office, segments any // int64: database/sql would format and parse an int again
+		var office sql.NullInt64 // NULL: no office
 		var kind, carrier, status sql.RawBytes
+		var segments int64
 		if err := rows.Scan(&office, &kind, &carrier, &status, &segments); err != nil {
 			return nil, err
 		}
-		oid, _ := office.(int64) // NULL: no office
-		n, ok := segments.(int64)
-		if !ok {
-			return nil, fmt.Errorf("reception: segments of type %T", segments)
+		key = append(append(append(append(append(append(strconv.AppendInt(key[:0], office.Int64, 10), 0), kind...), 0), carrier...), 0), status...)
+		g := groups[string(key)]
+		if g == nil {
+			g = &ReceptionCount{OfficeID: office.Int64, Kind: taxsms.Kind(kind), Carrier: taxsms.Carrier(carrier), Status: taxsms.Status(status)}
+			groups[string(key)] = g
 		}
-		key = append(append(append(append(append(append(strconv.AppendInt(key[:0], oid, 10), '|'), kind...), '|'), carrier...), '|'), status...)
-		sum := sums[string(key)]
-		if sum == nil {
-			sum = new([2]int)
-			sums[string(key)] = sum
-		}
-		sum[0]++
-		sum[1] += int(n)
+		g.Messages++
+		g.Segments += int(segments)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]ReceptionCount, 0, len(sums))
-	for k, sum := range sums {
-		r, err := receptionCount(k, sum[0], sum[1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	out := make([]ReceptionCount, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, *g)
 	}
 	return out, nil
 }
@@ -581,21 +577,6 @@ func (db *DB) rangeReport(ctx context.Context, name string, subtree, lo, hi int6
 		return nil, err
 	}
 	return db.db.QueryContext(ctx, q, append([]any{lo, hi, ms(from), ms(to)}, args...)...)
-}
-
-// receptionCount returns the count of a group keyed office|kind|carrier|status.
-func receptionCount(key string, messages, segments int) (ReceptionCount, error) {
-	r := ReceptionCount{Messages: messages, Segments: segments}
-	f := strings.SplitN(key, "|", 4)
-	if len(f) != 4 {
-		return r, fmt.Errorf("reception: bad group %q", key)
-	}
-	var err error
-	if r.OfficeID, err = strconv.ParseInt(f[0], 10, 64); err != nil {
-		return r, fmt.Errorf("reception: bad group %q: %w", key, err)
-	}
-	r.Kind, r.Carrier, r.Status = taxsms.Kind(f[1]), taxsms.Carrier(f[2]), taxsms.Status(f[3])
-	return r, nil
 }
 
 // DayDelivery counts the MT messages created on one day by outcome.
